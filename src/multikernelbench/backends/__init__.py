@@ -1,0 +1,1 @@
+"""Hardware backends: how a candidate is built, run, synchronised and timed on one platform."""

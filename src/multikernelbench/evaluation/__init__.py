@@ -1,0 +1,1 @@
+"""Evaluation of candidates: extraction, isolated build/check/time workers, verdicts."""

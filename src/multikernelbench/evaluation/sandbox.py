@@ -1,0 +1,220 @@
+"""Running a worker child under per-phase time limits and a memory limit.
+
+The worker starts in its own session so that killing its process group also
+ends what it spawned (compilers, ninja, OpenMP helpers). The parent reads the
+worker's events from a pipe, restarts the deadline at each new phase, sums
+the resident memory of the whole process tree, and kills the tree when a
+limit is passed. Whatever happens, the caller gets a :class:`WorkerOutcome`:
+a child that dies without reporting is described, never taken for a pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+import multikernelbench
+
+# Environment variables whose names look like credentials never reach untrusted code.
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.IGNORECASE)
+_POLL_S = 0.05
+_GRACE_AFTER_DONE_S = 5.0
+
+
+@dataclass
+class WorkerOutcome:
+    """What a worker reported before it ended, and how it ended."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    returncode: int | None = None
+    killed_reason: str | None = None
+    last_phase: str | None = None
+    seconds: float = 0.0
+    log_path: Path | None = None
+
+    def event(self, name: str) -> dict[str, Any] | None:
+        """The last event called ``name``, if any."""
+        return next((e for e in reversed(self.events) if e.get("event") == name), None)
+
+    @property
+    def finished(self) -> bool:
+        return self.event("done") is not None
+
+    def death(self) -> str:
+        """How the worker ended when it did not finish, in one line."""
+        if self.killed_reason:
+            return self.killed_reason
+        code = self.returncode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f"the worker was killed by {name} (a crash in the candidate's code)"
+        return f"the worker exited with code {code} without reporting a result"
+
+    def log_tail(self, max_chars: int = 3000) -> str:
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        data = self.log_path.read_bytes()[-max_chars:]
+        return data.decode(errors="replace")
+
+
+def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The parent's environment without credentials, with this package importable."""
+    env = {k: v for k, v in os.environ.items() if not _SECRET_NAME.search(k)}
+    package_root = str(Path(multikernelbench.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def run_worker(
+    request: dict[str, Any],
+    work_dir: Path,
+    phase_limits_s: dict[str, float],
+    memory_limit_bytes: int | None,
+    env: dict[str, str] | None = None,
+) -> WorkerOutcome:
+    """Run one worker to completion or until a limit kills it."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    request_path = work_dir / f"request-{request['mode']}.json"
+    request_path.write_text(json.dumps(request))
+    log_path = work_dir / f"{request['mode']}.log"
+    read_fd, write_fd = os.pipe()
+    outcome = WorkerOutcome(log_path=log_path)
+    start = time.monotonic()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "multikernelbench.evaluation.worker", str(request_path), str(write_fd)],
+            pass_fds=(write_fd,),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env if env is not None else child_environment(),
+            cwd=work_dir,
+        )
+    os.close(write_fd)
+    try:
+        _supervise(proc, read_fd, outcome, phase_limits_s, memory_limit_bytes, start)
+    finally:
+        _kill_tree(proc)
+        os.close(read_fd)
+    outcome.returncode = proc.returncode
+    outcome.seconds = time.monotonic() - start
+    return outcome
+
+
+def _supervise(
+    proc: subprocess.Popen,
+    read_fd: int,
+    outcome: WorkerOutcome,
+    phase_limits_s: dict[str, float],
+    memory_limit_bytes: int | None,
+    start: float,
+) -> None:
+    buffer = b""
+    deadline = start + phase_limits_s.get("start", 60.0)
+    done_at: float | None = None
+    pipe_open = True
+    while True:
+        if pipe_open:
+            ready, _, _ = select.select([read_fd], [], [], _POLL_S)
+            if ready:
+                chunk = os.read(read_fd, 65536)
+                if not chunk:
+                    pipe_open = False
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    event = _parse(line)
+                    if event is None:
+                        continue
+                    outcome.events.append(event)
+                    if event.get("event") == "phase":
+                        outcome.last_phase = event.get("phase")
+                        deadline = time.monotonic() + phase_limits_s.get(outcome.last_phase, 60.0)
+                    elif event.get("event") == "done":
+                        done_at = time.monotonic()
+        else:
+            time.sleep(_POLL_S)
+        if proc.poll() is not None and (not pipe_open or done_at is not None):
+            return
+        if proc.poll() is not None and not _drain_soon(read_fd):
+            return
+        now = time.monotonic()
+        if done_at is not None and now - done_at > _GRACE_AFTER_DONE_S:
+            return  # it reported everything; a slow interpreter shutdown is not our concern
+        if done_at is None and now > deadline:
+            phase = outcome.last_phase or "start"
+            limit = phase_limits_s.get(phase, 60.0)
+            outcome.killed_reason = f"time limit of {limit:g} s exceeded in the {phase} phase (hang or too slow)"
+            return
+        if memory_limit_bytes and done_at is None:
+            used = _tree_rss(proc.pid)
+            if used > memory_limit_bytes:
+                outcome.killed_reason = (
+                    f"memory limit exceeded: the worker used {used / 2**30:.1f} GiB, "
+                    f"limit {memory_limit_bytes / 2**30:.1f} GiB"
+                )
+                return
+
+
+def _drain_soon(read_fd: int) -> bool:
+    """After the worker exited: True while its pipe still has data to read (or a grandchild holds it briefly)."""
+    ready, _, _ = select.select([read_fd], [], [], 0.5)
+    return bool(ready)
+
+
+def _parse(line: bytes) -> dict[str, Any] | None:
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def _tree_rss(pid: int) -> int:
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """Kill the worker, its process group and any descendant that left the group."""
+    try:
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        descendants = []
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for p in descendants:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    proc.wait()

@@ -1,0 +1,116 @@
+"""The task record, read from a task file's source without running it.
+
+A task file is a KernelBench/MultiKernelBench-style module: ``class Model``,
+``get_inputs()`` and ``get_init_inputs()`` reading module-level size constants.
+Ours add ``PROFILES = {"small": {...}}``: constants that replace the file's
+own for a size profile. The file as written is the ``full`` profile.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from multikernelbench.errors import UserError
+
+FULL = "full"
+SMALL = "small"
+
+
+@dataclass(frozen=True)
+class Task:
+    """A reference task: its source and what can be read from it statically."""
+
+    name: str
+    category: str
+    source: str
+    path: str
+    description: str = ""
+    constants: dict[str, Any] = field(default_factory=dict)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def profile_names(self) -> tuple[str, ...]:
+        return (FULL, *sorted(self.profiles))
+
+    def profile_constants(self, profile: str) -> dict[str, Any]:
+        """Module constants to override for ``profile`` (empty for ``full``)."""
+        if profile == FULL:
+            return {}
+        if profile not in self.profiles:
+            raise UserError(
+                f"task '{self.name}' has no '{profile}' size profile; "
+                f"use --size with one of: {', '.join(self.profile_names)}"
+            )
+        return dict(self.profiles[profile])
+
+    def default_profile(self, preferred: str) -> str:
+        """``preferred`` when the task defines it, else ``full``."""
+        return preferred if preferred in self.profile_names else FULL
+
+
+def parse_task_source(source: str, *, name: str, category: str, path: str) -> Task:
+    """Build a :class:`Task` from source text, checking it has the required definitions."""
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        raise UserError(f"task file {path} has a syntax error at line {exc.lineno}: {exc.msg}") from None
+    defined = _top_level_names(tree)
+    missing = [n for n in ("Model", "get_inputs", "get_init_inputs") if n not in defined]
+    if missing:
+        raise UserError(
+            f"task file {path} does not define {', '.join(missing)}; "
+            "a task file needs class Model, get_inputs() and get_init_inputs()"
+        )
+    constants = _literal_assignments(tree)
+    profiles = constants.pop("PROFILES", {})
+    if not isinstance(profiles, dict) or not all(isinstance(v, dict) for v in profiles.values()):
+        raise UserError(f"task file {path}: PROFILES must map profile names to dicts of constants")
+    return Task(
+        name=name,
+        category=category,
+        source=source,
+        path=path,
+        description=(ast.get_docstring(tree) or "").strip().splitlines()[0] if ast.get_docstring(tree) else "",
+        constants=constants,
+        profiles=profiles,
+    )
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def _literal_assignments(tree: ast.Module) -> dict[str, Any]:
+    """Module-level ``NAME = <literal>`` assignments (sizes, PROFILES)."""
+    found: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                found[node.targets[0].id] = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                continue
+    return found
+
+
+def read_task_file(path: Path, *, category: str | None = None) -> Task:
+    """Read a task file from disk; its name is the file's stem."""
+    try:
+        source = path.read_text()
+    except FileNotFoundError:
+        raise UserError(f"task file {path} does not exist; check the path given to --task-file") from None
+    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
+        raise UserError(f"cannot read task file {path} ({type(exc).__name__}); pass a Python task file") from None
+    return parse_task_source(source, name=path.stem, category=category or "custom", path=str(path))

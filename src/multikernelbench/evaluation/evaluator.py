@@ -20,6 +20,7 @@ from typing import Any
 from multikernelbench.backends.base import Backend
 from multikernelbench.backends.registry import require_backend
 from multikernelbench.evaluation.extraction import extract_candidate
+from multikernelbench.evaluation.gate import BuildTimingGate
 from multikernelbench.evaluation.sandbox import WorkerOutcome, child_environment, run_worker
 from multikernelbench.evaluation.timing import TimingPlan
 from multikernelbench.evaluation.tolerances import check_profile_name
@@ -95,6 +96,8 @@ class Evaluator:
     def __init__(self, backend_name: str, config: EvalConfig | None = None) -> None:
         self.backend: Backend = require_backend(backend_name)
         self.config = config or EvalConfig()
+        # Shared by all threads using this evaluator: builds overlap, device use does not.
+        self.gate = BuildTimingGate()
 
     # ---- the three steps, usable apart so a scheduler can overlap them ----
 
@@ -155,16 +158,22 @@ class Evaluator:
     # ---- all phases ----
 
     def evaluate(self, task: Task, response: str) -> EvalRecord:
-        """Every phase in order; the first failure ends the evaluation with its verdict."""
+        """Every phase in order; the first failure ends the evaluation with its verdict.
+
+        Thread-safe: concurrent calls overlap their builds, but check and time
+        one at a time, and on a host-CPU backend never while anything builds.
+        """
         seed = self.config.seed if self.config.seed is not None else secrets.randbelow(2**31 - 1000)
         profile = self.resolve_profile(task)
         candidate, extract_phase = self.extract(response)
         if candidate is None:
             return self.record(task, profile, seed, [extract_phase])
-        build = self.build(candidate)
+        with self.gate.building():
+            build = self.build(candidate)
         if not build.phase.ok:
             return self.record(task, profile, seed, [extract_phase, build.phase])
-        phases, outcome = self.check_and_time(task, candidate, seed)
+        with self.gate.timing(exclusive=self.backend.runs_on_host_cpu):
+            phases, outcome = self.check_and_time(task, candidate, seed)
         return self.record(task, profile, seed, [extract_phase, build.phase, *phases], outcome, build.cache_hit)
 
     def record(

@@ -1,0 +1,68 @@
+"""Options shared by ``mkb eval`` and ``mkb run``, and turning them into an :class:`EvalConfig`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from multikernelbench.errors import UserError
+from multikernelbench.evaluation.evaluator import EvalConfig, default_memory_limit
+from multikernelbench.evaluation.tolerances import TOLERANCE_PROFILES, check_profile_name
+from multikernelbench.paths import default_cache_dir
+
+Backend = Annotated[str, typer.Option(help="Backend to build and run answers on.")]
+Size = Annotated[
+    str | None,
+    typer.Option("--size", help="Size profile: small (CPU-friendly) or full (published shapes). "
+                 "Default: small where the task has it."),
+]
+Tolerance = Annotated[
+    str, typer.Option(help=f"Tolerance profile: {', '.join(TOLERANCE_PROFILES)} (paper = 1e-2).")
+]
+Trials = Annotated[int, typer.Option("--trials", min=1, help="Number of random input sets checked.")]
+Seed = Annotated[int | None, typer.Option(help="Seed for inputs and weights (default: fresh per evaluation).")]
+NoTiming = Annotated[bool, typer.Option("--no-timing", help="Check correctness only.")]
+MemoryLimit = Annotated[
+    float | None, typer.Option("--memory-limit", help="GiB a candidate may use (default: half of RAM).")
+]
+BuildTimeout = Annotated[float, typer.Option(help="Seconds allowed for the build phase.")]
+CheckTimeout = Annotated[float, typer.Option(help="Seconds allowed for the check phase.")]
+TimeTimeout = Annotated[float, typer.Option(help="Seconds allowed for the timing phase.")]
+CacheDir = Annotated[Path | None, typer.Option(help="Build cache directory (default: $MKB_CACHE_DIR or ~/.cache).")]
+
+
+def make_config(
+    size: str | None,
+    tolerance: str,
+    trials: int,
+    seed: int | None,
+    no_timing: bool,
+    memory_limit: float | None,
+    build_timeout: float,
+    check_timeout: float,
+    time_timeout: float,
+    cache_dir: Path | None,
+) -> EvalConfig:
+    if size is not None and size not in ("small", "full"):
+        raise UserError(f"unknown size '{size}'; use --size small or --size full")
+    check_profile_name(tolerance)
+    if memory_limit is not None and memory_limit <= 0:
+        raise UserError("--memory-limit must be a positive number of GiB")
+    for name, value in (("--build-timeout", build_timeout), ("--check-timeout", check_timeout),
+                        ("--time-timeout", time_timeout)):
+        if value <= 0:
+            raise UserError(f"{name} must be a positive number of seconds")
+    return EvalConfig(
+        profile=size,
+        tolerance=tolerance,
+        num_input_sets=trials,
+        seed=seed,
+        timing=not no_timing,
+        memory_limit_bytes=int(memory_limit * 2**30) if memory_limit else default_memory_limit(),
+        build_timeout_s=build_timeout,
+        check_timeout_s=check_timeout,
+        time_timeout_s=time_timeout,
+        cache_dir=cache_dir or default_cache_dir(),
+    )

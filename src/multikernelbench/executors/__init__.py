@@ -1,0 +1,1 @@
+"""Schedulers that evaluate many answers: local threads and processes now, clusters later."""

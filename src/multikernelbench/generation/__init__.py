@@ -1,0 +1,1 @@
+"""Producing answers for tasks: prompts, model clients and the bundled reference solutions."""

@@ -1,0 +1,37 @@
+"""Shared fixtures: one build cache for the whole test session and a fast evaluator."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from multikernelbench.evaluation.evaluator import EvalConfig, Evaluator
+from multikernelbench.evaluation.timing import TimingPlan
+
+
+@pytest.fixture(scope="session")
+def build_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared across tests (and across xdist workers, whose temp roots share a parent)."""
+    if os.environ.get("MKB_TEST_CACHE"):
+        path = Path(os.environ["MKB_TEST_CACHE"])
+    else:
+        path = tmp_path_factory.getbasetemp().parent / "mkb-build-cache"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+FAST_TIMING = TimingPlan(warmup=1, min_trials=3, max_trials=10, budget_s=0.2)
+
+
+def make_evaluator(cache: Path, **overrides) -> Evaluator:
+    settings = dict(seed=1234, cache_dir=cache, timing_plan=FAST_TIMING, check_timeout_s=60.0,
+                    time_timeout_s=60.0, memory_limit_bytes=6 * 2**30)
+    settings.update(overrides)
+    return Evaluator("cpp", EvalConfig(**settings))
+
+
+@pytest.fixture(scope="session")
+def evaluator(build_cache: Path) -> Evaluator:
+    return make_evaluator(build_cache)

@@ -16,8 +16,10 @@ def build_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Shared across tests (and across xdist workers, whose temp roots share a parent)."""
     if os.environ.get("MKB_TEST_CACHE"):
         path = Path(os.environ["MKB_TEST_CACHE"])
-    else:
+    elif os.environ.get("PYTEST_XDIST_WORKER"):
         path = tmp_path_factory.getbasetemp().parent / "mkb-build-cache"
+    else:
+        path = tmp_path_factory.getbasetemp() / "mkb-build-cache"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

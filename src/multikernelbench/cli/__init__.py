@@ -51,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.format_message()}", file=sys.stderr)  # type: ignore[attr-defined]
         return exc.exit_code  # type: ignore[attr-defined]
     except (typer.Abort, KeyboardInterrupt):
+        result = EXIT_INTERRUPTED
+    if result == EXIT_INTERRUPTED:  # typer turns Ctrl-C into exit code 130 itself
         print("interrupted: finished results are stored; run the same command again to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
     return result if isinstance(result, int) else 0
 
 

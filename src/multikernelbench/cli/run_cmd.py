@@ -65,10 +65,10 @@ def run(
     solved = set(solution_tasks(backend))
     missing = [t.name for t in chosen if t.name not in solved]
     chosen = [t for t in chosen if t.name in solved]
-    if missing and tasks:
-        console.print(f"no bundled {backend} solution for: {', '.join(missing)} (skipped)")
     if not chosen:
         raise UserError(f"no selected task has a bundled {backend} solution; run 'mkb tasks' to see which do")
+    if missing and tasks:
+        console.print(f"no bundled {backend} solution for: {', '.join(missing)} (skipped)")
     for task in chosen:
         evaluator.resolve_profile(task)
     info = RunInfo(

@@ -23,6 +23,7 @@ from multikernelbench.evaluation.extraction import extract_candidate
 from multikernelbench.evaluation.gate import BuildTimingGate
 from multikernelbench.evaluation.sandbox import WorkerOutcome, child_environment, run_worker
 from multikernelbench.evaluation.timing import TimingPlan
+from multikernelbench.evaluation.worker import BUILT_MARKER
 from multikernelbench.evaluation.tolerances import check_profile_name
 from multikernelbench.paths import default_cache_dir
 from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
@@ -116,6 +117,13 @@ class Evaluator:
         return candidate, PhaseResult("extract", True, seconds, detail={"digest": digest})
 
     def build(self, candidate: Candidate) -> BuildResult:
+        """Build in a child; a source that built before is a cache hit with no child at all.
+
+        The check worker loads the candidate again in any case, so a stale or
+        forged marker can only skip work, never pass a broken build.
+        """
+        if (candidate.build_dir / BUILT_MARKER).exists():
+            return BuildResult(PhaseResult("build", True, 0.0, detail={"cache_hit": True}), cache_hit=True)
         request = self._request("build", candidate)
         with tempfile.TemporaryDirectory(prefix="mkb-build-") as work:
             outcome = run_worker(request, Path(work), self.config.phase_limits, self.config.memory_limit_bytes,

@@ -1,0 +1,30 @@
+"""LogSoftmax along a configurable dimension of a large 2-D tensor."""
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    """Applies torch.log_softmax along the stored dimension of its input."""
+
+    def __init__(self, dim: int = 1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.log_softmax(x, dim=self.dim)
+
+
+batch_size = 4096
+dim = 393216
+
+# Size profiles: module constants that replace the ones above ("full" is the file as written).
+PROFILES = {"small": {"batch_size": 16, "dim": 16384}}
+
+
+def get_inputs():
+    x = torch.randn(batch_size, dim)
+    return [x]
+
+
+def get_init_inputs():
+    return []

@@ -34,8 +34,14 @@ def tasks(
         print(json.dumps(rows, indent=2))
         return
     table = Table(title=f"{len(rows)} tasks")
-    for column in ("category", "task", "profiles", "solution", "description"):
-        table.add_column(column)
-    for r in sorted(rows, key=lambda r: (r["category"], r["name"])):
-        table.add_row(r["category"], r["name"], ", ".join(r["profiles"]), ", ".join(r["solutions"]), r["description"])
+    cells = [
+        (r["category"], r["name"], ", ".join(r["profiles"]), ", ".join(r["solutions"]), r["description"])
+        for r in sorted(rows, key=lambda r: (r["category"], r["name"]))
+    ]
+    for i, column in enumerate(("category", "task", "profiles", "solution")):
+        # Identifiers are never shortened; only the description gives way on a narrow terminal.
+        table.add_column(column, no_wrap=True, min_width=max([len(column)] + [len(c[i]) for c in cells]))
+    table.add_column("description", ratio=1)
+    for cell in cells:
+        table.add_row(*cell)
     Console().print(table)

@@ -143,7 +143,8 @@ class Evaluator:
         profile = self.resolve_profile(task)
         request = self._request("check", candidate)
         request.update(
-            task=asdict(task) | {"profiles": task.profiles},
+            # The worker re-parses the source, so profile constants keep their exact Python types.
+            task={"name": task.name, "category": task.category, "path": task.path, "source": task.source},
             profile=profile,
             tolerance=self.config.tolerance,
             init_seed=seed,

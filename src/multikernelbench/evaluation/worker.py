@@ -102,14 +102,14 @@ def run_check_and_time(backend: Any, request: dict[str, Any], channel: EventChan
     from multikernelbench.evaluation.correctness import compare_inputs, compare_outputs
     from multikernelbench.evaluation.timing import TimingPlan, time_pair
     from multikernelbench.tasks.runtime import load_module, make_inputs, make_model
-    from multikernelbench.tasks.task import Task
+    from multikernelbench.tasks.task import parse_task_source
 
     channel.send("phase", phase="check")
     start = time.monotonic()
     tolerance = request["tolerance"]
     seeds: list[int] = request["input_seeds"]
     try:
-        task = Task(**request["task"])
+        task = parse_task_source(**request["task"])
         task_module = load_module(task, request["profile"])
         candidate_module, _ = _load_candidate(backend, request)
         device = backend.device()

@@ -5,6 +5,7 @@ Imports torch; only evaluation workers and tests use it, never the CLI's parent 
 
 from __future__ import annotations
 
+import ast
 import types
 from typing import Any
 
@@ -14,12 +15,25 @@ from multikernelbench.tasks.task import Task
 
 
 def load_module(task: Task, profile: str) -> types.ModuleType:
-    """Execute the task's source with the profile's constants applied."""
+    """Execute the task's source with the profile's constants substituted where they are assigned.
+
+    Substituting in the source (not patching afterwards) keeps derived constants
+    right: ``bias_shape = (out_channels, 1, 1)`` follows a smaller ``out_channels``.
+    """
     module = types.ModuleType(f"mkb_task_{task.name}")
     module.__file__ = task.path
-    exec(compile(task.source, task.path, "exec"), module.__dict__)  # noqa: S102 - task files are trusted input
-    module.__dict__.update(task.profile_constants(profile))
+    tree = _with_constants(ast.parse(task.source, filename=task.path), task.profile_constants(profile))
+    exec(compile(tree, task.path, "exec"), module.__dict__)  # noqa: S102 - task files are trusted input
     return module
+
+
+def _with_constants(tree: ast.Module, values: dict[str, Any]) -> ast.Module:
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name in values:
+                node.value = ast.copy_location(ast.parse(repr(values[name]), mode="eval").body, node.value)
+    return ast.fix_missing_locations(tree)
 
 
 def make_inputs(module: types.ModuleType, seed: int, device: torch.device) -> list[Any]:

@@ -28,7 +28,8 @@ class Task:
     source: str
     path: str
     description: str = ""
-    constants: dict[str, Any] = field(default_factory=dict)
+    #: Module-level constants as written (source text of each value, e.g. "(out_channels, 1, 1)").
+    constants: dict[str, str] = field(default_factory=dict)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -64,10 +65,17 @@ def parse_task_source(source: str, *, name: str, category: str, path: str) -> Ta
             f"task file {path} does not define {', '.join(missing)}; "
             "a task file needs class Model, get_inputs() and get_init_inputs()"
         )
-    constants = _literal_assignments(tree)
-    profiles = constants.pop("PROFILES", {})
+    constants = _constant_sources(tree)
+    try:
+        profiles = ast.literal_eval(constants.pop("PROFILES", "{}"))
+    except (ValueError, SyntaxError):
+        profiles = None
     if not isinstance(profiles, dict) or not all(isinstance(v, dict) for v in profiles.values()):
-        raise UserError(f"task file {path}: PROFILES must map profile names to dicts of constants")
+        raise UserError(f"task file {path}: PROFILES must be a literal dict mapping profile names to dicts of constants")
+    for profile, values in profiles.items():
+        unknown = sorted(set(values) - set(constants))
+        if unknown:
+            raise UserError(f"task file {path}: profile '{profile}' sets {', '.join(unknown)}, not module constants")
     return Task(
         name=name,
         category=category,
@@ -93,15 +101,12 @@ def _top_level_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def _literal_assignments(tree: ast.Module) -> dict[str, Any]:
-    """Module-level ``NAME = <literal>`` assignments (sizes, PROFILES)."""
-    found: dict[str, Any] = {}
+def _constant_sources(tree: ast.Module) -> dict[str, str]:
+    """Module-level ``NAME = <expression>`` assignments outside functions, as source text."""
+    found: dict[str, str] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            try:
-                found[node.targets[0].id] = ast.literal_eval(node.value)
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                continue
+            found[node.targets[0].id] = ast.unparse(node.value)
     return found
 
 

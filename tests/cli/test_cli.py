@@ -32,19 +32,36 @@ def verdict_rows(store: Path) -> list[tuple[str, int]]:
         return db.execute("SELECT task, sample FROM verdicts ORDER BY task, sample").fetchall()
 
 
-def test_tasks_json_and_category_filter(build_cache: Path) -> None:
+PUBLISHED_COUNTS = {
+    "activation": 15, "attention": 15, "broadcast": 10, "convolution": 34, "fuse": 100, "arch": 50, "index": 12,
+    "loss": 7, "math": 6, "matmul": 17, "normalization": 8, "optimizer": 5, "pooling": 6, "reduce": 5, "resize": 10,
+}
+
+
+def test_tasks_lists_the_published_suite_with_category_counts(build_cache: Path) -> None:
     listed = json.loads(mkb("tasks", "--json", cache=build_cache, check=True).stdout)
-    assert len(listed) == 20 and {t["category"] for t in listed} == {"activation", "reduce"}
+    counts: dict[str, int] = {}
+    for t in listed:
+        counts[t["category"]] = counts.get(t["category"], 0) + 1
+    assert counts == PUBLISHED_COUNTS and len(listed) == 300
     relu = next(t for t in listed if t["name"] == "relu")
     assert relu["solutions"] == ["cpp"] and "small" in relu["profiles"]
     reduce_only = json.loads(mkb("tasks", "--category", "reduce", "--json", cache=build_cache, check=True).stdout)
     assert len(reduce_only) == 5
+    table = mkb("tasks", cache=build_cache, check=True).stdout
+    assert "fuse: 100" in table and "(300 tasks)" in table
+
+
+def test_tasks_prints_a_task_source(build_cache: Path) -> None:
+    source = mkb("tasks", "--source", "relu", cache=build_cache, check=True).stdout
+    assert "class Model(nn.Module)" in source and "def get_inputs" in source
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["tasks", "--category", "nope"], "unknown category"),
+        (["tasks", "--source", "nope"], "unknown task 'nope'"),
         (["eval", "--task", "nope", "--response", "x"], "unknown task 'nope'"),
         (["eval", "--task", "relu", "--response", "/no/such/file"], "does not exist"),
         (["eval", "--task", "relu", "--backend", "nope", "--response", str(SOLUTIONS_DIR / "cpp" / "relu.txt")],

@@ -16,6 +16,7 @@ from multikernelbench.cli import options
 from multikernelbench.errors import UserError
 from multikernelbench.evaluation.evaluator import Evaluator
 from multikernelbench.executors.local import WorkItem, execute, pending_work
+from multikernelbench.generation.exemplars import CATEGORY_EXEMPLARS
 from multikernelbench.generation.solutions import MODEL_NAME, SolutionsClient, solution_tasks
 from multikernelbench.metrics import summarize_by_category
 from multikernelbench.paths import default_store_path
@@ -54,14 +55,18 @@ def run(
     time_timeout: options.TimeTimeout = 300.0,
     cache_dir: options.CacheDir = None,
 ) -> None:
-    """Evaluate answers for many tasks. With no options: the bundled solutions on the CPU backend."""
+    """Evaluate answers for many tasks. With no options: one bundled solution per category, on the CPU."""
     if model != MODEL_NAME:
         raise UserError(f"unknown model '{model}'; this version answers from --model {MODEL_NAME} only")
     config = options.make_config(size, tolerance, trials, seed, no_timing, memory_limit, build_timeout,
                                  check_timeout, time_timeout, cache_dir)
     evaluator = Evaluator(backend, config)
     console = Console(stderr=True)
-    chosen = select_tasks(_split(tasks), _split(categories))
+    if tasks or categories:
+        chosen = select_tasks(_split(tasks), _split(categories))
+    else:
+        # The embedded default: one bundled solution per category (the category exemplars).
+        chosen = select_tasks(sorted(set(CATEGORY_EXEMPLARS.values()) & set(solution_tasks(backend))))
     solved = set(solution_tasks(backend))
     missing = [t.name for t in chosen if t.name not in solved]
     chosen = [t for t in chosen if t.name in solved]

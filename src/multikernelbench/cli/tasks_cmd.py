@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Annotated
 
 import typer
@@ -10,14 +11,18 @@ from rich.console import Console
 from rich.table import Table
 
 from multikernelbench.generation.solutions import solution_tasks
-from multikernelbench.tasks.loader import select_tasks
+from multikernelbench.tasks.loader import load_task, select_tasks
 
 
 def tasks(
     category: Annotated[str | None, typer.Option(help="Only tasks of this category.")] = None,
+    source: Annotated[str | None, typer.Option(help="Print this task's reference source and exit.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
 ) -> None:
     """List the bundled tasks with their category, size profiles and bundled solutions."""
+    if source is not None:
+        print(load_task(source).source, end="")
+        return
     chosen = select_tasks(category_names=[category] if category else None)
     solved = set(solution_tasks("cpp"))
     rows = [
@@ -44,4 +49,8 @@ def tasks(
     table.add_column("description", ratio=1)
     for cell in cells:
         table.add_row(*cell)
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    counts = Counter(r["category"] for r in rows)
+    console.print(", ".join(f"{c}: {n}" for c, n in sorted(counts.items())) + f" ({len(rows)} tasks)",
+                  highlight=False, soft_wrap=True)

@@ -75,7 +75,7 @@ def check_task(task: Task, manifest_entry: dict[str, Any] | None = None) -> Qual
     problems += _check_deterministic(module, out)
     problems += _check_inputs_live(module, out)
     problems += _check_parameters_live(module)
-    problems += _check_constant_outputs_fail(out)
+    problems += _check_constant_outputs_fail(module, out)
     return report
 
 
@@ -180,11 +180,16 @@ def _check_parameters_live(module: Any) -> list[str]:
     return []
 
 
-def _check_constant_outputs_fail(out: Any) -> list[str]:
+def _check_constant_outputs_fail(module: Any, out: Any) -> list[str]:
+    """Zeros, or the output's mean, must fail. A one-element output is its own mean, so there the
+    constant is the answer to another input draw: a fixed number must not fit every draw."""
     problems = []
     tensors = _tensors(out)
-    for name, make in (("zeros", torch.zeros_like), ("the mean", _mean_like)):
-        fake = _replace_tensors(out, make)
+    if tensors and all(t.numel() == 1 for t in tensors):
+        fakes = (("zeros", _replace_tensors(out, torch.zeros_like)), ("another draw's output", _run(module, 0, 2)))
+    else:
+        fakes = (("zeros", _replace_tensors(out, torch.zeros_like)), ("the mean", _replace_tensors(out, _mean_like)))
+    for name, fake in fakes:
         for profile in ("strict", "paper"):
             if tensors and compare_outputs(fake, out, profile) is None:
                 problems.append(f"a constant output ({name}) passes the {profile} comparison")

@@ -1,0 +1,47 @@
+"""Transposed 1-D convolution with stride, padding and dilation over a long sequence."""
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    """Applies nn.ConvTranspose1d with the stored kernel size, stride, padding and dilation."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        dilation: int = 1,
+        bias: bool = False,
+    ):
+        super().__init__()
+        self.conv1d_transpose = nn.ConvTranspose1d(
+            in_channels, out_channels, kernel_size, stride=stride, padding=padding, dilation=dilation, bias=bias
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv1d_transpose(x)
+
+
+batch_size = 16
+in_channels = 32
+out_channels = 64
+kernel_size = 3
+length = 131072
+stride = 2
+padding = 1
+dilation = 2
+
+# Size profiles: module constants that replace the ones above ("full" is the file as written).
+PROFILES = {"small": {"batch_size": 2, "in_channels": 8, "out_channels": 16, "length": 2048}}
+
+
+def get_inputs():
+    x = torch.randn(batch_size, in_channels, length)
+    return [x]
+
+
+def get_init_inputs():
+    return [in_channels, out_channels, kernel_size, stride, padding, dilation]

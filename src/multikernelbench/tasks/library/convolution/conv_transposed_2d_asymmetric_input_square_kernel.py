@@ -1,0 +1,53 @@
+"""Transposed 2-D convolution with a square kernel on a non-square input."""
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    """Applies nn.ConvTranspose2d with a square kernel."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        output_padding: int = 0,
+        groups: int = 1,
+        bias: bool = False,
+    ):
+        super().__init__()
+        self.conv_transpose2d = nn.ConvTranspose2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=padding,
+            output_padding=output_padding,
+            groups=groups,
+            bias=bias,
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv_transpose2d(x)
+
+
+batch_size = 8
+in_channels = 32
+out_channels = 32
+kernel_size = 3
+height_in = 512
+width_in = 1024
+
+# Size profiles: module constants that replace the ones above ("full" is the file as written).
+PROFILES = {"small": {"batch_size": 2, "in_channels": 8, "out_channels": 8, "height_in": 32, "width_in": 64}}
+
+
+def get_inputs():
+    x = torch.randn(batch_size, in_channels, height_in, width_in)
+    return [x]
+
+
+def get_init_inputs():
+    return [in_channels, out_channels, kernel_size]

@@ -1,0 +1,62 @@
+"""Transposed 3-D convolution with a (3, 5, 5) kernel on a cubic volume."""
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    """Applies nn.ConvTranspose3d with the stored (depth, width, height) kernel size."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: tuple,
+        stride: tuple = (1,
+        1,
+        1),
+        padding: tuple = (0,
+        0,
+        0),
+        output_padding: tuple = (0,
+        0,
+        0),
+        groups: int = 1,
+        bias: bool = False,
+    ):
+        super().__init__()
+        self.conv_transpose3d = nn.ConvTranspose3d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=padding,
+            output_padding=output_padding,
+            groups=groups,
+            bias=bias,
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv_transpose3d(x)
+
+
+batch_size = 16
+in_channels = 32
+out_channels = 64
+kernel_depth = 3
+kernel_width = 5
+kernel_height = 5
+depth = 64
+width = 64
+height = 64
+
+# Size profiles: module constants that replace the ones above ("full" is the file as written).
+PROFILES = {"small": {"batch_size": 2, "in_channels": 8, "out_channels": 16, "depth": 12, "width": 12, "height": 12}}
+
+
+def get_inputs():
+    x = torch.randn(batch_size, in_channels, depth, height, width)
+    return [x]
+
+
+def get_init_inputs():
+    return [in_channels, out_channels, (kernel_depth, kernel_width, kernel_height)]

@@ -1,0 +1,41 @@
+"""2-D convolution, a learned per-channel multiplier, LeakyReLU, then GELU."""
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    """Conv2d, multiplies by a learned multiplier, LeakyReLU (default slope), then GELU."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, multiplier_shape: tuple):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size)
+        self.multiplier = nn.Parameter(torch.randn(multiplier_shape))
+        self.leaky_relu = nn.LeakyReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv(x)
+        x = x * self.multiplier
+        x = self.leaky_relu(x)
+        x = torch.nn.functional.gelu(x)
+        return x
+
+
+batch_size = 64
+in_channels = 64
+out_channels = 64
+height = 256
+width = 256
+kernel_size = 3
+multiplier_shape = (out_channels, 1, 1)
+
+# Size profiles: module constants that replace the ones above ("full" is the file as written).
+PROFILES = {"small": {"batch_size": 2, "in_channels": 8, "out_channels": 16, "height": 16, "width": 16}}
+
+
+def get_inputs():
+    x = torch.randn(batch_size, in_channels, height, width)
+    return [x]
+
+
+def get_init_inputs():
+    return [in_channels, out_channels, kernel_size, multiplier_shape]

@@ -1,0 +1,33 @@
+"""Cumulative product along one configurable dimension of a 2-D tensor."""
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    """Returns the running product of its input along the stored dimension."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cumprod(x, dim=self.dim)
+
+
+batch_size = 32768
+input_shape = (32768,)
+dim = 1
+
+# Size profiles: module constants that replace the ones above ("full" is the file as written).
+PROFILES = {"small": {"batch_size": 64, "input_shape": (4096,)}}
+
+
+def get_inputs():
+    # Near-1 values keep a long running product finite and non-zero; plain randn underflows to 0
+    # after a few hundred terms.
+    x = 1.0 + 0.01 * torch.randn(batch_size, *input_shape)
+    return [x]
+
+
+def get_init_inputs():
+    return [dim]

@@ -35,7 +35,7 @@ def write_task(tmp_path: Path, model: str, inputs: str = "[torch.randn(n, 8)]", 
     path.write_text(
         '"""A task under test."""\nimport torch\nimport torch.nn as nn\n\n'
         + textwrap.dedent(model)
-        + f"\n\nn = 64\n\nPROFILES = {{\"small\": {{\"n\": 16}}}}\n\n"
+        + "\n\nn = 64\n\nPROFILES = {\"small\": {\"n\": 16}}\n\n"
         + f"def get_inputs():\n    return {inputs}\n\n\ndef get_init_inputs():\n    return {init}\n"
     )
     return path

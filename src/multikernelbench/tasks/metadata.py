@@ -19,18 +19,10 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from multikernelbench.tasks.loader import LIBRARY_DIR, bundled_tasks
-from multikernelbench.tasks.runtime import load_module, make_inputs, make_model
+from multikernelbench.tasks.runtime import load_module, make_inputs, make_model, tensors_in
 from multikernelbench.tasks.task import Task
 
 METADATA_PATH = LIBRARY_DIR / "metadata.json"
-
-
-def _tensors(value: Any) -> list[torch.Tensor]:
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, (tuple, list)):
-        return [t for v in value for t in _tensors(v)]
-    return []
 
 
 def _nbytes(tensors: list[torch.Tensor]) -> int:
@@ -53,7 +45,7 @@ def profile_counts(task: Task, profile: str) -> dict[str, int | None]:
     state = list(model.parameters()) + list(model.buffers()) if isinstance(model, torch.nn.Module) else []
     return {
         "flops": int(counter.get_total_flops()),
-        "bytes": _nbytes(_tensors(inputs)) + _nbytes(state) + _nbytes(_tensors(out)),
+        "bytes": _nbytes(tensors_in(inputs)) + _nbytes(state) + _nbytes(tensors_in(out)),
     }
 
 
@@ -72,8 +64,8 @@ def compute_metadata(task: Task) -> dict[str, Any]:
     return {
         "category": task.category,
         "description": task.description,
-        "input_dtypes": [str(x.dtype).removeprefix("torch.") for x in _tensors(inputs)],
-        "output_dtypes": [str(x.dtype).removeprefix("torch.") for x in _tensors(out)],
+        "input_dtypes": [str(x.dtype).removeprefix("torch.") for x in tensors_in(inputs)],
+        "output_dtypes": [str(x.dtype).removeprefix("torch.") for x in tensors_in(out)],
         "mutates_inputs": mutates,
         "profiles": {profile: profile_counts(task, profile) for profile in task.profile_names},
     }

@@ -20,7 +20,7 @@ import torch
 
 from multikernelbench.evaluation.correctness import compare_outputs
 from multikernelbench.tasks.loader import bundled_tasks, load_task
-from multikernelbench.tasks.runtime import load_module, make_inputs, make_model
+from multikernelbench.tasks.runtime import load_module, make_inputs, make_model, tensors_in
 from multikernelbench.tasks.task import FULL, SMALL, Task
 
 SMALL_SECONDS_LIMIT = 2.0
@@ -88,14 +88,6 @@ def _run(module: Any, model_seed: int, input_seed: int, replace: dict[int, Any] 
         return model(*inputs)
 
 
-def _tensors(value: Any) -> list[torch.Tensor]:
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, (tuple, list)):
-        return [t for v in value for t in _tensors(v)]
-    return []
-
-
 def _clone(value: Any) -> Any:
     return value.clone() if isinstance(value, torch.Tensor) else value
 
@@ -127,7 +119,7 @@ def _normalized(expression: str) -> str:
 
 
 def _check_finite(out: Any) -> list[str]:
-    for t in _tensors(out):
+    for t in tensors_in(out):
         if t.is_floating_point() and not torch.isfinite(t).all():
             return ["reference output has NaN or Inf at the small profile"]
     return []
@@ -163,7 +155,7 @@ def _check_parameters_live(module: Any) -> list[str]:
         return []
     inputs = make_inputs(module, 1, _CPU)
     with torch.enable_grad():
-        outs = [t for t in _tensors(model(*inputs)) if t.requires_grad]
+        outs = [t for t in tensors_in(model(*inputs)) if t.requires_grad]
         if outs:
             gen = torch.Generator().manual_seed(3)
             loss = sum((t * torch.randn(t.shape, generator=gen, dtype=t.dtype)).sum() for t in outs)
@@ -184,7 +176,7 @@ def _check_constant_outputs_fail(module: Any, out: Any) -> list[str]:
     """Zeros, or the output's mean, must fail. A one-element output is its own mean, so there the
     constant is the answer to another input draw: a fixed number must not fit every draw."""
     problems = []
-    tensors = _tensors(out)
+    tensors = tensors_in(out)
     if tensors and all(t.numel() == 1 for t in tensors):
         fakes = (("zeros", _replace_tensors(out, torch.zeros_like)), ("another draw's output", _run(module, 0, 2)))
     else:

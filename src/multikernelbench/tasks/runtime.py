@@ -57,3 +57,12 @@ def make_model(model_cls: type, module: types.ModuleType, seed: int, device: tor
     if isinstance(model, torch.nn.Module):
         model = model.to(device)
     return model
+
+
+def tensors_in(value: Any) -> list[torch.Tensor]:
+    """The tensors in a value that may be a tensor or a (nested) tuple or list."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in tensors_in(v)]
+    return []

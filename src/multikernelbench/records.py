@@ -64,7 +64,8 @@ class EvalRecord:
     phases: tuple[PhaseResult, ...]
     seed: int
     runtime: TimingStats | None = None
-    baseline: TimingStats | None = None
+    baseline: TimingStats | None = None  # eager PyTorch reference
+    compile_baseline: TimingStats | None = None  # torch.compile'd reference, when measured
     hardware: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, Any] = field(default_factory=dict)
     compile_info: str = ""
@@ -83,6 +84,13 @@ class EvalRecord:
             return None
         return self.baseline.median / self.runtime.median
 
+    @property
+    def speedup_compile(self) -> float | None:
+        """torch.compile baseline time over candidate time (medians); None when either is missing."""
+        if self.runtime is None or self.compile_baseline is None or self.runtime.median <= 0:
+            return None
+        return self.compile_baseline.median / self.runtime.median
+
     def to_json(self) -> dict[str, Any]:
         """The published harness's per-task fields plus ours."""
         runtime = asdict(self.runtime) if self.runtime else None
@@ -99,6 +107,8 @@ class EvalRecord:
             "baseline_ms": self.baseline.median if self.baseline else None,
             "baseline_performance": asdict(self.baseline) if self.baseline else None,
             "speedup": self.speedup,
+            "compile_baseline_performance": asdict(self.compile_baseline) if self.compile_baseline else None,
+            "speedup_compile": self.speedup_compile,
             "hardware": self.hardware,
             "versions": self.versions,
             # The runtime integrity check (own kernels only) is not implemented yet: None, not False.
@@ -115,6 +125,7 @@ class EvalRecord:
         """Inverse of :meth:`to_json` (derived fields are recomputed, not read)."""
         perf = data.get("performance")
         base = data.get("baseline_performance")
+        compiled_base = data.get("compile_baseline_performance")
         return cls(
             task=data["task"],
             backend=data["backend"],
@@ -127,6 +138,7 @@ class EvalRecord:
             seed=data["seed"],
             runtime=TimingStats(**perf) if perf else None,
             baseline=TimingStats(**base) if base else None,
+            compile_baseline=TimingStats(**compiled_base) if compiled_base else None,
             hardware=data.get("hardware", {}),
             versions=data.get("versions", {}),
             compile_info=data.get("compile_info", ""),

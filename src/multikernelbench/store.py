@@ -52,7 +52,24 @@ CREATE TABLE IF NOT EXISTS verdicts (
     created_at REAL NOT NULL,
     PRIMARY KEY (run, task, sample, turn)
 );
+CREATE TABLE IF NOT EXISTS completions (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    base_url TEXT,
+    completion_json TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
 """
+
+# Columns added to ``responses`` after the first release; older stores gain them on open.
+_RESPONSE_COLUMNS = {
+    "status": "TEXT NOT NULL DEFAULT 'ok'",  # 'ok': an answer came back; 'failed': the request failed
+    "error": "TEXT",
+    "completion_json": "TEXT",  # reasoning, token usage, latency, attempts (see generation.llm.base.Completion)
+    "messages_json": "TEXT",  # the exact messages sent
+    "cache_key": "TEXT",
+    "cached": "INTEGER NOT NULL DEFAULT 0",  # 1: answered from the completion cache, no request made
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,23 @@ class RunInfo:
     strategy: str
     profile: str
     config: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """A stored answer: its text and the client's record of it (usage, latency, reasoning)."""
+
+    text: str
+    completion: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    answers: int
+    cached: int  # answers taken from the completion cache, without a request
+    prompt_tokens: int
+    completion_tokens: int
+    mean_latency_s: float | None
 
 
 @dataclass(frozen=True)
@@ -88,9 +122,18 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            self._upgrade()
         except (sqlite3.DatabaseError, OSError) as exc:
             raise UserError(f"cannot open the results store {self.path} ({exc}); pass another --store path") from None
         self._lock = threading.Lock()
+
+    def _upgrade(self) -> None:
+        """Add the columns that stores written by older versions lack."""
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+        for column, declaration in _RESPONSE_COLUMNS.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE responses ADD COLUMN {column} {declaration}")
+        self._db.commit()
 
     def close(self) -> None:
         with self._lock:
@@ -99,10 +142,15 @@ class Store:
     # ---- runs ----
 
     def open_run(self, run: RunInfo) -> RunInfo:
-        """Create ``run``, or return the stored one after checking it asks for the same thing."""
+        """Create ``run``, or return the stored one after checking it asks for the same thing.
+
+        Besides model, backend, strategy and profile, the settings under ``config["fixed"]``
+        (sampling parameters, tolerance, ...) must match: resuming with other settings would
+        mix answers to different questions in one run.
+        """
         with self._lock:
             row = self._db.execute(
-                "SELECT model, backend, strategy, profile FROM runs WHERE name = ?", (run.name,)
+                "SELECT model, backend, strategy, profile, config_json FROM runs WHERE name = ?", (run.name,)
             ).fetchone()
             if row is None:
                 self._db.execute(
@@ -112,8 +160,12 @@ class Store:
                 )
                 self._db.commit()
                 return run
-        stored = dict(zip(("model", "backend", "strategy", "profile"), row, strict=True))
+        stored = dict(zip(("model", "backend", "strategy", "profile"), row[:4], strict=True))
         wanted = {"model": run.model, "backend": run.backend, "strategy": run.strategy, "profile": run.profile}
+        stored_fixed = json.loads(row[4]).get("fixed", {})
+        wanted_fixed = json.loads(json.dumps(run.config.get("fixed", {}), default=str))
+        for key in sorted(set(stored_fixed) | set(wanted_fixed)):
+            stored[key], wanted[key] = stored_fixed.get(key), wanted_fixed.get(key)
         if stored != wanted:
             differs = ", ".join(f"{k} {stored[k]!r} (now {wanted[k]!r})" for k in stored if stored[k] != wanted[k])
             raise UserError(f"run '{run.name}' already exists with {differs}; choose another --run-name")
@@ -123,23 +175,109 @@ class Store:
         with self._lock:
             return [r[0] for r in self._db.execute("SELECT name FROM runs ORDER BY created_at")]
 
-    # ---- responses and verdicts ----
+    def runs(self) -> list[RunInfo]:
+        """Every run in the store, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name, model, backend, strategy, profile, config_json FROM runs ORDER BY created_at"
+            ).fetchall()
+        return [RunInfo(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
-    def save_response(self, run: str, task: str, sample: int, response: str, turn: int = 1) -> None:
+    def run_info(self, name: str) -> RunInfo | None:
+        """The run called ``name``, or None."""
+        return next((r for r in self.runs() if r.name == name), None)
+
+    # ---- responses: what the model answered, or that the request failed ----
+
+    def save_answer(
+        self,
+        run: str,
+        task: str,
+        sample: int,
+        turn: int,
+        text: str,
+        completion: dict[str, Any] | None = None,
+        messages: list[dict[str, str]] | None = None,
+        cache_key: str | None = None,
+        cached: bool = False,
+    ) -> None:
+        """Record the model's answer (replacing a failed request for the same turn)."""
+        self._put_response(run, task, sample, turn, text, "ok", None, completion, messages, cache_key, cached)
+
+    def save_request_failure(
+        self, run: str, task: str, sample: int, turn: int, error: str, messages: list[dict[str, str]] | None = None
+    ) -> None:
+        """Record that no answer came back; the next run asks again. Never overwrites an answer."""
+        if self.answer(run, task, sample, turn) is not None:
+            return
+        self._put_response(run, task, sample, turn, "", "failed", error, None, messages, None, False)
+
+    def _put_response(self, run: str, task: str, sample: int, turn: int, text: str, status: str, error: str | None,
+                      completion: dict[str, Any] | None, messages: list[dict[str, str]] | None,
+                      cache_key: str | None, cached: bool) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)",
-                (run, task, sample, turn, response, time.time()),
+                "INSERT OR REPLACE INTO responses (run, task, sample, turn, response, created_at, status, error, "
+                "completion_json, messages_json, cache_key, cached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run, task, sample, turn, text, time.time(), status, error,
+                 json.dumps(completion) if completion is not None else None,
+                 json.dumps(messages) if messages is not None else None, cache_key, int(cached)),
             )
             self._db.commit()
 
-    def response(self, run: str, task: str, sample: int, turn: int = 1) -> str | None:
+    def answer(self, run: str, task: str, sample: int, turn: int = 1) -> StoredAnswer | None:
+        """The stored answer for one turn, or None when there is none (or only a failed request)."""
         with self._lock:
             row = self._db.execute(
-                "SELECT response FROM responses WHERE run = ? AND task = ? AND sample = ? AND turn = ?",
+                "SELECT response, completion_json FROM responses "
+                "WHERE run = ? AND task = ? AND sample = ? AND turn = ? AND status = 'ok'",
                 (run, task, sample, turn),
             ).fetchone()
-        return row[0] if row else None
+        if row is None:
+            return None
+        return StoredAnswer(row[0], json.loads(row[1]) if row[1] else {})
+
+    def failed_requests(self, run: str) -> list[tuple[str, int, int, str]]:
+        """(task, sample, turn, error) of requests that failed and have not been answered since."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT task, sample, turn, error FROM responses WHERE run = ? AND status = 'failed' "
+                "ORDER BY task, sample, turn",
+                (run,),
+            ).fetchall()
+        return [(r[0], r[1], r[2], r[3] or "") for r in rows]
+
+    def usage(self, run: str) -> UsageTotals:
+        """Token usage and request counts of a run's answers."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT completion_json, cached FROM responses WHERE run = ? AND status = 'ok'", (run,)
+            ).fetchall()
+        answers = len(rows)
+        cached = sum(r[1] for r in rows)
+        data = [json.loads(r[0]) for r in rows if r[0]]
+        prompt = sum(d.get("prompt_tokens") or 0 for d in data)
+        completion = sum(d.get("completion_tokens") or 0 for d in data)
+        latencies = [d["latency_s"] for d, (_, was_cached) in zip(data, rows, strict=False)
+                     if d.get("latency_s") and not was_cached]
+        return UsageTotals(answers, cached, prompt, completion, sum(latencies) / len(latencies) if latencies else None)
+
+    # ---- the completion cache: the same request never goes to the model twice ----
+
+    def cached_completion(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT completion_json FROM completions WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def cache_completion(self, key: str, model: str, base_url: str | None, completion: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?)",
+                (key, model, base_url, json.dumps(completion), time.time()),
+            )
+            self._db.commit()
+
+    # ---- verdicts ----
 
     def save_verdict(self, run: str, category: str, sample: int, record: EvalRecord, turn: int = 1) -> None:
         """Record a verdict; a second verdict for the same (task, sample, turn) is a bug and raises."""
@@ -150,6 +288,14 @@ class Store:
                  record.failed_phase, record.speedup, json.dumps(record.to_json()), time.time()),
             )
             self._db.commit()
+
+    def verdict(self, run: str, task: str, sample: int, turn: int = 1) -> EvalRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT record_json FROM verdicts WHERE run = ? AND task = ? AND sample = ? AND turn = ?",
+                (run, task, sample, turn),
+            ).fetchone()
+        return EvalRecord.from_json(json.loads(row[0])) if row else None
 
     def finished(self, run: str, turn: int = 1) -> set[tuple[str, int]]:
         """(task, sample) pairs of ``run`` that already have a verdict."""

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from multikernelbench.cli import eval_cmd, run_cmd, tasks_cmd
+from multikernelbench.cli import eval_cmd, prompt_cmd, report_cmd, run_cmd, tasks_cmd
 from multikernelbench.errors import UserError
 
 app = typer.Typer(
@@ -23,6 +23,8 @@ app = typer.Typer(
 app.command("tasks")(tasks_cmd.tasks)
 app.command("eval")(eval_cmd.evaluate)
 app.command("run")(run_cmd.run)
+app.command("prompt")(prompt_cmd.prompt)
+app.command("report")(report_cmd.report)
 
 # Recent typer vendors its own click; take the exception classes from typer itself.
 _USAGE_ERROR = typer.BadParameter.__mro__[1]

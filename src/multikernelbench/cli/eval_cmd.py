@@ -31,6 +31,7 @@ def evaluate(
     check_timeout: options.CheckTimeout = 300.0,
     time_timeout: options.TimeTimeout = 300.0,
     cache_dir: options.CacheDir = None,
+    compile_baseline: options.CompileBaseline = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
 ) -> None:
     """Build, check and time one answer. Exits 0 whenever an evaluation ran, whatever the verdict."""
@@ -42,7 +43,7 @@ def evaluate(
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read response file {response} ({type(exc).__name__}); pass a text file") from None
     config = options.make_config(size, tolerance, trials, seed, no_timing, memory_limit, build_timeout,
-                                 check_timeout, time_timeout, cache_dir)
+                                 check_timeout, time_timeout, cache_dir, compile_baseline=compile_baseline)
     evaluator = Evaluator(backend, config)
     evaluator.resolve_profile(chosen)
     record = evaluator.evaluate(chosen, text)
@@ -67,5 +68,15 @@ def print_verdict(record: EvalRecord) -> None:
             f"  candidate {record.runtime.median:.4f} ms (±{record.runtime.std:.4f}), "
             f"eager {record.baseline.median:.4f} ms, speedup {record.speedup:.2f}x"
         )
+    if record.runtime and record.compile_baseline:
+        console.print(f"  torch.compile {record.compile_baseline.median:.4f} ms, speedup {record.speedup_compile:.2f}x")
+    elif reason := _compile_baseline_error(record):
+        console.print(f"  torch.compile baseline not measured: {reason}", markup=False, highlight=False)
     if record.build_cache_hit:
         console.print("  build: cache hit")
+
+
+def _compile_baseline_error(record: EvalRecord) -> str | None:
+    """Why the torch.compile baseline is missing, as the time phase recorded it."""
+    timing = next((p for p in record.phases if p.phase == "time"), None)
+    return timing.detail.get("compile_baseline_error") if timing else None

@@ -9,7 +9,10 @@ import typer
 
 from multikernelbench.errors import UserError
 from multikernelbench.evaluation.evaluator import EvalConfig, default_memory_limit
-from multikernelbench.evaluation.tolerances import TOLERANCE_PROFILES, check_profile_name
+from multikernelbench.evaluation.tolerances import (
+    TOLERANCE_PROFILES,
+    check_profile_name,
+)
 from multikernelbench.paths import default_cache_dir
 
 Backend = Annotated[str, typer.Option(help="Backend to build and run answers on.")]
@@ -31,6 +34,11 @@ BuildTimeout = Annotated[float, typer.Option(help="Seconds allowed for the build
 CheckTimeout = Annotated[float, typer.Option(help="Seconds allowed for the check phase.")]
 TimeTimeout = Annotated[float, typer.Option(help="Seconds allowed for the timing phase.")]
 CacheDir = Annotated[Path | None, typer.Option(help="Build cache directory (default: $MKB_CACHE_DIR or ~/.cache).")]
+CompileBaseline = Annotated[
+    bool,
+    typer.Option("--compile-baseline/--no-compile-baseline",
+                 help="Also time torch.compile of the reference, for a second speedup (costs a compile per task)."),
+]
 
 
 def make_config(
@@ -44,6 +52,7 @@ def make_config(
     check_timeout: float,
     time_timeout: float,
     cache_dir: Path | None,
+    compile_baseline: bool = True,
 ) -> EvalConfig:
     if size is not None and size not in ("small", "full"):
         raise UserError(f"unknown size '{size}'; use --size small or --size full")
@@ -65,4 +74,5 @@ def make_config(
         check_timeout_s=check_timeout,
         time_timeout_s=time_timeout,
         cache_dir=cache_dir or default_cache_dir(),
+        compile_baseline=compile_baseline,
     )

@@ -1,28 +1,52 @@
-"""``mkb run``: evaluate a model's answers for a set of tasks, store every verdict, print a summary."""
+"""``mkb run``: ask a model (or replay answers) for a set of tasks, evaluate each answer, store everything.
+
+Runs are resumable: the same command again continues where it stopped, never
+asking the model again for an answer it already gave.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from multikernelbench.backends.base import cpu_count
 from multikernelbench.cli import options
 from multikernelbench.errors import UserError
 from multikernelbench.evaluation.evaluator import Evaluator
-from multikernelbench.executors.local import WorkItem, execute, pending_work
+from multikernelbench.executors.local import execute, pending_work
+from multikernelbench.generation.conversation import Conversation, Limits, Outcome
 from multikernelbench.generation.exemplars import CATEGORY_EXEMPLARS
-from multikernelbench.generation.solutions import MODEL_NAME, SolutionsClient, solution_tasks
-from multikernelbench.metrics import summarize_by_category
+from multikernelbench.generation.llm.base import SamplingParams
+from multikernelbench.generation.llm.retry import RetryPolicy
+from multikernelbench.generation.prompts.strategies import (
+    DEFAULT_STRATEGY,
+    build_messages,
+    check_strategy,
+)
+from multikernelbench.generation.replay import ReplaySource
+from multikernelbench.generation.solutions import MODEL_NAME
+from multikernelbench.generation.source_factory import is_model, make_source
 from multikernelbench.paths import default_store_path
 from multikernelbench.records import EvalRecord
+from multikernelbench.report import build_report
+from multikernelbench.report.tables import print_report
 from multikernelbench.store import RunInfo, Store
 from multikernelbench.tasks.loader import select_tasks
+from multikernelbench.tasks.task import Task
+
+EXIT_REQUESTS_FAILED = 1
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -33,91 +57,154 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 
 def run(
-    model: Annotated[str, typer.Option(help="Where answers come from: 'solutions' (the bundled reference answers).")]
-    = MODEL_NAME,
+    model: Annotated[str, typer.Option(
+        help="Where answers come from: 'solutions' (bundled answers), 'replay:DIR' (saved answers), "
+             "'openai/NAME' (any OpenAI-compatible server) or 'anthropic/NAME'.")] = MODEL_NAME,
+    base_url: Annotated[str | None, typer.Option(help="API base URL for openai/ models (vLLM, SGLang, DeepSeek, ...).")]
+    = None,
+    api_key_env: Annotated[str | None, typer.Option(
+        help="Environment variable holding the API key (default OPENAI_API_KEY or ANTHROPIC_API_KEY; .env is read).")]
+    = None,
     backend: options.Backend = "cpp",
+    strategy: Annotated[str | None, typer.Option(
+        help=f"Prompt strategy: zero_shot, add_shot or selected_shot (default {DEFAULT_STRATEGY} for models).")] = None,
     categories: Annotated[list[str] | None, typer.Option(help="Only these categories (repeat or comma-separate).")]
     = None,
     tasks: Annotated[list[str] | None, typer.Option(help="Only these tasks (repeat or comma-separate).")] = None,
-    samples: Annotated[int, typer.Option(min=1, help="Answers per task.")] = 1,
-    run_name: Annotated[str | None, typer.Option(help="Name of the run in the store (default: model-backend-size).")]
-    = None,
+    samples: Annotated[int | None, typer.Option(
+        min=1, help="Answers per task, the n of pass@k (default 1; for replay: its run folders).")] = None,
+    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature.")] = 0.0,
+    top_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Nucleus sampling top_p.")] = 1.0,
+    max_tokens: Annotated[int, typer.Option(min=1, help="Most tokens per answer.")] = 8192,
+    turns: Annotated[int, typer.Option(min=1, help="Feedback turns: after a failed or slow answer, ask again.")] = 1,
+    concurrency: Annotated[int, typer.Option(min=1, help="Requests to the model in flight at once.")] = 8,
+    request_timeout: Annotated[float, typer.Option(help="Seconds one request may take.")] = 600.0,
+    max_retries: Annotated[int, typer.Option(min=0, help="Retries of a request on 429, 5xx and timeouts.")] = 5,
+    stream: Annotated[bool, typer.Option("--stream/--no-stream", help="Stream answers from the model.")] = True,
+    run_name: Annotated[str | None, typer.Option(
+        help="Name of the run in the store (default: model-backend[-strategy]-size).")] = None,
     store: Annotated[Path | None, typer.Option(help="Results file (default: ./mkb-results/results.sqlite).")] = None,
-    jobs: Annotated[int | None, typer.Option(min=1, help="Answers in flight at once (default: CPU count).")] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, help="Answers evaluated at once (default: CPU count).")] = None,
     size: options.Size = None,
     tolerance: options.Tolerance = "strict",
     trials: options.Trials = 5,
     seed: options.Seed = None,
     no_timing: options.NoTiming = False,
+    compile_baseline: options.CompileBaseline = True,
     memory_limit: options.MemoryLimit = None,
     build_timeout: options.BuildTimeout = 600.0,
     check_timeout: options.CheckTimeout = 300.0,
     time_timeout: options.TimeTimeout = 300.0,
     cache_dir: options.CacheDir = None,
 ) -> None:
-    """Evaluate answers for many tasks. With no options: one bundled solution per category, on the CPU."""
-    if model != MODEL_NAME:
-        raise UserError(f"unknown model '{model}'; this version answers from --model {MODEL_NAME} only")
-    config = options.make_config(size, tolerance, trials, seed, no_timing, memory_limit, build_timeout,
-                                 check_timeout, time_timeout, cache_dir)
-    evaluator = Evaluator(backend, config)
+    """Ask a model for answers and evaluate them. With no options: one bundled solution per category, on the CPU."""
     console = Console(stderr=True)
-    if tasks or categories:
-        chosen = select_tasks(_split(tasks), _split(categories))
-    else:
-        # The embedded default: one bundled solution per category (the category exemplars).
-        chosen = select_tasks(sorted(set(CATEGORY_EXEMPLARS.values()) & set(solution_tasks(backend))))
-    solved = set(solution_tasks(backend))
-    missing = [t.name for t in chosen if t.name not in solved]
-    chosen = [t for t in chosen if t.name in solved]
-    if not chosen:
-        raise UserError(f"no selected task has a bundled {backend} solution; run 'mkb tasks' to see which do")
-    if missing and tasks:
-        console.print(f"no bundled {backend} solution for: {', '.join(missing)} (skipped)")
-    for task in chosen:
+    asks_model = is_model(model)
+    if asks_model:
+        strategy = strategy or DEFAULT_STRATEGY
+        check_strategy(strategy)
+    elif model == MODEL_NAME and strategy:
+        raise UserError("--strategy applies to models; the bundled solutions do not use a prompt")
+    if request_timeout <= 0:
+        raise UserError("--request-timeout must be a positive number of seconds")
+    config = options.make_config(size, tolerance, trials, seed, no_timing, memory_limit, build_timeout,
+                                 check_timeout, time_timeout, cache_dir, compile_baseline=compile_baseline)
+    evaluator = Evaluator(backend, config)
+    params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_tokens)
+    source = make_source(model, backend, params, base_url=base_url, api_key_env=api_key_env,
+                         policy=RetryPolicy(max_retries=max_retries, request_timeout_s=request_timeout),
+                         stream=stream)
+    if samples is None:
+        samples = source.samples if isinstance(source, ReplaySource) else 1
+    chosen = _choose_tasks(tasks, categories, asks_model)
+    answerable = source.answerable(chosen)
+    if not answerable:
+        raise UserError(f"no selected task has an answer from '{model}'; run 'mkb tasks' to see the tasks")
+    if tasks and len(answerable) < len(chosen):
+        missing = sorted({t.name for t in chosen} - {t.name for t in answerable})
+        console.print(f"no answer from '{model}' for: {', '.join(missing)} (skipped)", markup=False)
+    if asks_model:  # render every prompt before the first request: a template problem should not cost money
+        prompts = {t.name: build_messages(t, backend, strategy) for t in answerable}
+    for task in answerable:
         evaluator.resolve_profile(task)
+    profile = size or "small"
+    strategy_label = strategy or "none"
+    fixed = {"tolerance": tolerance, "trials": trials, "timing": not no_timing}
+    if asks_model:
+        fixed |= {"base_url": base_url, **params.to_json()}
     info = RunInfo(
-        name=run_name or f"{model}-{backend}-{size or 'small'}",
-        model=model,
+        name=run_name or _default_run_name(source.label, backend, strategy_label, profile),
+        model=source.label,
         backend=backend,
-        strategy="none",
-        profile=size or "small",
-        config=dataclasses.asdict(config) | {"samples": samples},
+        strategy=strategy_label,
+        profile=profile,
+        config=dataclasses.asdict(config) | {"samples": samples, "turns": turns, "fixed": fixed},
     )
     results = Store(store or default_store_path())
     try:
         results.open_run(info)
-        todo = pending_work(results, info, chosen, samples)
-        total = len(chosen) * samples
+        todo = pending_work(results, info, answerable, samples, turns)
+        total = len(answerable) * samples
         console.print(f"run '{info.name}': {total - len(todo)} of {total} answers already evaluated, "
-                      f"{len(todo)} to go; results in {results.path}")
-        _execute_with_progress(todo, total, info, evaluator, results, jobs or cpu_count(), backend, console)
-        print_summary(results, info.name)
+                      f"{len(todo)} to go; results in {results.path}", markup=False)
+        prompt = (lambda task: prompts[task.name]) if asks_model else None
+        outcomes = _run_with_progress(todo, total, info, source, evaluator, results, prompt, turns,
+                                      concurrency if asks_model else 1, jobs or cpu_count(), console)
+        print_summary(results, info)
+        failed = [o for o in outcomes if o.failed_request]
+        if failed:
+            console.print(f"{len(failed)} requests got no answer (last: {failed[-1].failed_request}); "
+                          "run the same command again to retry them", markup=False)
+            raise typer.Exit(EXIT_REQUESTS_FAILED)
     finally:
         results.close()
 
 
-def _execute_with_progress(todo: list[WorkItem], total: int, info: RunInfo, evaluator: Evaluator, results: Store,
-                           jobs: int, backend: str, console: Console) -> None:
+def _choose_tasks(tasks: list[str] | None, categories: list[str] | None, asks_model: bool) -> list[Task]:
+    if tasks or categories:
+        return select_tasks(_split(tasks), _split(categories))
+    if asks_model:
+        return select_tasks()
+    # The embedded default: one bundled solution per category (the category exemplars).
+    return select_tasks(sorted(set(CATEGORY_EXEMPLARS.values())))
+
+
+def _default_run_name(label: str, backend: str, strategy: str, profile: str) -> str:
+    parts = [re.sub(r"[^A-Za-z0-9._:-]+", "_", label), backend] + ([strategy] if strategy != "none" else [])
+    return "-".join([*parts, profile])
+
+
+def _run_with_progress(todo, total, info, source, evaluator, results, prompt, turns, requests, evaluations,
+                       console) -> list[Outcome]:  # type: ignore[no-untyped-def]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
-        bar = progress.add_task("evaluating", total=total, completed=total - len(todo))
+        bar = progress.add_task("answers", total=total, completed=total - len(todo))
 
-        def report(item: WorkItem, record: EvalRecord) -> None:
+        def turn_done(task: Task, sample: int, turn: int, record: EvalRecord) -> None:
             verdict = "pass" if record.passed else f"fail ({record.failed_phase})"
             speed = f" {record.speedup:.2f}x" if record.speedup is not None else ""
-            progress.console.print(f"{item.task.category}/{item.task.name} #{item.sample}: {verdict}{speed}",
+            where = f" turn {turn}" if turns > 1 else ""
+            progress.console.print(f"{task.category}/{task.name} #{sample}{where}: {verdict}{speed}",
                                    markup=False, highlight=False)
+
+        def outcome_done(outcome: Outcome) -> None:
+            if outcome.failed_request:
+                progress.console.print(f"{outcome.task.category}/{outcome.task.name} #{outcome.sample}: "
+                                       f"no answer ({outcome.failed_request})", markup=False, highlight=False)
             progress.advance(bar)
 
-        execute(todo, info, SolutionsClient(backend), evaluator, results, jobs=jobs, on_result=report)
+        conversation = Conversation(info, source, evaluator, results, prompt, Limits.of(requests, evaluations),
+                                    turns=turns, on_turn=turn_done)
+        return execute(todo, conversation, workers=requests + evaluations, on_outcome=outcome_done)
 
 
-def print_summary(results: Store, run_name: str) -> None:
-    table = Table(title=f"run '{run_name}'")
-    for column in ("category", "answers", "compiled", "correct", "median speedup"):
-        table.add_column(column, justify="left" if column == "category" else "right")
-    for row in summarize_by_category(results.verdicts(run_name)):
-        speed = f"{row.median_speedup:.2f}x" if row.median_speedup is not None else "-"
-        table.add_row(row.category, str(row.answers), str(row.compiled), str(row.correct), speed)
-    Console().print(table)
+def print_summary(results: Store, info: RunInfo) -> None:
+    """The run's metrics as ``mkb report`` prints them, and what the model's answers cost."""
+    console = Console()
+    report = build_report([(info, results.verdicts(info.name))], store=results.path)
+    print_report(report, "eager", console)
+    usage = results.usage(info.name)
+    if usage.answers and is_model(info.model):
+        latency = f", mean latency {usage.mean_latency_s:.1f} s" if usage.mean_latency_s is not None else ""
+        console.print(f"{usage.answers} answers ({usage.cached} from the cache): {usage.prompt_tokens} prompt and "
+                      f"{usage.completion_tokens} completion tokens{latency}", markup=False, highlight=False)

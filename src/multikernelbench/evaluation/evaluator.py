@@ -2,6 +2,11 @@
 
 Nothing here runs candidate code. Each phase's worker outcome becomes a
 :class:`PhaseResult`, and together they make the :class:`EvalRecord`.
+
+The torch.compile baseline is timed in the check worker, interleaved with the
+candidate and the eager reference. It never decides the verdict: a reference
+that inductor cannot compile is reported in the time phase's detail, and a
+worker that dies or hangs while compiling is run again without the baseline.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import platform
 import secrets
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +26,14 @@ from multikernelbench.backends.base import Backend
 from multikernelbench.backends.registry import require_backend
 from multikernelbench.evaluation.extraction import extract_candidate
 from multikernelbench.evaluation.gate import BuildTimingGate
-from multikernelbench.evaluation.sandbox import WorkerOutcome, child_environment, run_worker
+from multikernelbench.evaluation.sandbox import (
+    WorkerOutcome,
+    child_environment,
+    run_worker,
+)
 from multikernelbench.evaluation.timing import TimingPlan
-from multikernelbench.evaluation.worker import BUILT_MARKER
 from multikernelbench.evaluation.tolerances import check_profile_name
+from multikernelbench.evaluation.worker import BUILT_MARKER
 from multikernelbench.paths import default_cache_dir
 from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
 from multikernelbench.tasks.task import Task
@@ -55,6 +64,7 @@ class EvalConfig:
     timing_plan: TimingPlan = field(default_factory=TimingPlan)
     timing_input_sets: int = 3
     cache_dir: Path = field(default_factory=default_cache_dir)
+    compile_baseline: bool = True  # also time torch.compile(reference) when the candidate passed the check
 
     def __post_init__(self) -> None:
         check_profile_name(self.tolerance)
@@ -63,9 +73,15 @@ class EvalConfig:
 
     @property
     def phase_limits(self) -> dict[str, float]:
-        # "start" covers interpreter and torch start-up before the first phase event.
+        # "start" covers interpreter and torch start-up before the first phase event. Compiling the
+        # baseline gets a limit of its own, as long as timing's, so that neither eats into the other.
         return {"start": 120.0, "build": self.build_timeout_s, "check": self.check_timeout_s,
-                "time": self.time_timeout_s}
+                "time": self.time_timeout_s, "compile_baseline": self.time_timeout_s}
+
+    @property
+    def inductor_cache_dir(self) -> Path:
+        """Where workers keep torch.compile's caches, so compiled baselines are reused across evaluations."""
+        return (self.cache_dir / "inductor").resolve()
 
 
 @dataclass(frozen=True)
@@ -151,12 +167,24 @@ class Evaluator:
             input_seeds=[seed + i + 1 for i in range(self.config.num_input_sets)],
             timing={"enabled": self.config.timing, **asdict(self.config.timing_plan)},
             timing_input_sets=self.config.timing_input_sets,
+            compile_baseline=self.config.timing and self.config.compile_baseline,
         )
-        with tempfile.TemporaryDirectory(prefix="mkb-check-") as work:
-            outcome = run_worker(request, Path(work), self.config.phase_limits, self.config.memory_limit_bytes,
-                                 self._env(candidate))
-            phases = _check_phases(outcome, self.config.timing)
+        outcome = self._run_check(request, candidate)
+        lost_baseline = None
+        if _died_compiling_baseline(outcome):
+            # The candidate passed the check, and its timing never began: measure it again without
+            # the baseline rather than blame it for the compiler (costs one more worker, rarely).
+            lost_baseline = f"{outcome.death()}; timed again without the compile baseline"
+            outcome = self._run_check({**request, "compile_baseline": False}, candidate)
+        phases = _check_phases(outcome, self.config.timing)
+        if lost_baseline and phases[-1].phase == "time":
+            phases[-1] = replace(phases[-1], detail={**phases[-1].detail, "compile_baseline_error": lost_baseline})
         return phases, outcome
+
+    def _run_check(self, request: dict[str, Any], candidate: Candidate) -> WorkerOutcome:
+        with tempfile.TemporaryDirectory(prefix="mkb-check-") as work:
+            return run_worker(request, Path(work), self.config.phase_limits, self.config.memory_limit_bytes,
+                              self._env(candidate))
 
     def resolve_profile(self, task: Task) -> str:
         if self.config.profile is None:
@@ -201,10 +229,12 @@ class Evaluator:
         check = by_name.get("check")
         timing = outcome.event("time") if outcome else None
         env = outcome.event("env") if outcome else None
-        runtime = baseline = None
+        runtime = baseline = compile_baseline = None
         if timing and timing.get("ok"):
             runtime = TimingStats.from_samples(timing["candidate_ms"])
             baseline = TimingStats.from_samples(timing["baseline_ms"])
+            if timing.get("compile_baseline_ms"):
+                compile_baseline = TimingStats.from_samples(timing["compile_baseline_ms"])
         compile_info = ""
         if build is not None and not build.ok:
             compile_info = f"{build.error}\n{build.detail.get('log', '')}".strip()
@@ -222,6 +252,7 @@ class Evaluator:
             seed=seed,
             runtime=runtime,
             baseline=baseline,
+            compile_baseline=compile_baseline,
             hardware=env["hardware"] if env else {},
             versions=env["versions"] if env else _parent_versions(),
             compile_info=compile_info[:_INFO_CHARS],
@@ -243,7 +274,11 @@ class Evaluator:
         }
 
     def _env(self, candidate: Candidate) -> dict[str, str]:
-        return child_environment(self.backend.build_environment(candidate.build_dir))
+        # Inductor writes its caches to /tmp/torchinductor_$USER unless told otherwise; keep them in our
+        # cache instead, where later workers find them. Triton's cache (GPU backends) defaults elsewhere.
+        inductor = self.config.inductor_cache_dir
+        extra = {"TORCHINDUCTOR_CACHE_DIR": str(inductor), "TRITON_CACHE_DIR": str(inductor / "triton")}
+        return child_environment(extra | self.backend.build_environment(candidate.build_dir))
 
 
 def _check_phases(outcome: WorkerOutcome, timing_enabled: bool) -> list[PhaseResult]:
@@ -265,8 +300,17 @@ def _check_phases(outcome: WorkerOutcome, timing_enabled: bool) -> list[PhaseRes
         phases.append(PhaseResult("time", False, timing["seconds"], timing["error"],
                                   detail={"traceback": timing.get("traceback", "")}))
     else:
-        phases.append(PhaseResult("time", True, timing["seconds"], detail={"trials": len(timing["candidate_ms"])}))
+        detail = {"trials": len(timing["candidate_ms"])}
+        detail.update({k: timing[k] for k in ("compile_baseline_compile_s", "compile_baseline_error") if k in timing})
+        phases.append(PhaseResult("time", True, timing["seconds"], detail=detail))
     return phases
+
+
+def _died_compiling_baseline(outcome: WorkerOutcome) -> bool:
+    """True when the worker passed the check, then died or was killed while compiling the baseline."""
+    check = outcome.event("check")
+    return (bool(check and check["ok"]) and outcome.event("time") is None
+            and outcome.last_phase == "compile_baseline")
 
 
 def _source_digest(backend: str, source: str) -> str:
@@ -275,7 +319,7 @@ def _source_digest(backend: str, source: str) -> str:
         torch_version = importlib.metadata.version("torch")
     except importlib.metadata.PackageNotFoundError:
         torch_version = "none"
-    key = "\0".join([backend, torch_version, platform.python_version(), source])
+    key = "\0".join([backend, torch_version, platform.python_version(), source])  # noqa: FLY002 - fields read better
     return hashlib.sha256(key.encode()).hexdigest()
 
 

@@ -4,9 +4,9 @@ Arguments: the path of a JSON request and the number of a pipe to write events
 to, one JSON object per line. ``mode`` "build" executes the candidate's top
 level (which compiles its kernels) in its private build directory; ``mode``
 "check" loads it again, checks it against the reference on fresh seeded
-inputs and then times it against the eager reference. The parent enforces the
-time and memory limits and turns a silent death into a verdict; this process
-only reports what it saw.
+inputs and then times it against the eager reference and, when asked, the
+torch.compile'd reference. The parent enforces the time and memory limits and
+turns a silent death into a verdict; this process only reports what it saw.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,7 @@ def run_check_and_time(backend: Any, request: dict[str, Any], channel: EventChan
     import torch
 
     from multikernelbench.evaluation.correctness import compare_inputs, compare_outputs
-    from multikernelbench.evaluation.timing import TimingPlan, time_pair
+    from multikernelbench.evaluation.timing import TimingPlan, time_interleaved
     from multikernelbench.tasks.runtime import load_module, make_inputs, make_model
     from multikernelbench.tasks.task import parse_task_source
 
@@ -146,13 +147,56 @@ def run_check_and_time(backend: Any, request: dict[str, Any], channel: EventChan
     try:
         plan = TimingPlan(**{k: v for k, v in request["timing"].items() if k != "enabled"})
         input_sets = [make_inputs(task_module, seed, device) for seed in seeds[: request["timing_input_sets"]]]
+        timed: list[Callable[..., Any]] = [candidate, reference]
+        compile_report: dict[str, Any] = {}
+        if request.get("compile_baseline"):
+            # Compiling gets a phase, and so a time limit, of its own: a slow compile cannot eat the
+            # timing's limit, and if the worker dies or hangs here the parent knows the baseline was
+            # to blame and re-runs without it rather than failing the candidate.
+            channel.send("phase", phase="compile_baseline")
+            compiled, compile_report = _compile_reference(backend, reference, input_sets)
+            channel.send("phase", phase="time")
+            if compiled is not None:
+                timed.append(compiled)
         with torch.no_grad():
-            candidate_ms, baseline_ms = time_pair(backend, candidate, reference, input_sets, plan)
+            samples = time_interleaved(backend, timed, input_sets, plan)
     except BaseException as exc:  # noqa: BLE001
         channel.send("time", ok=False, error=_error_text(exc), traceback=traceback.format_exc()[-4000:],
                      seconds=time.monotonic() - start)
         return
-    channel.send("time", ok=True, candidate_ms=candidate_ms, baseline_ms=baseline_ms, seconds=time.monotonic() - start)
+    if len(samples) > 2:
+        compile_report["compile_baseline_ms"] = samples[2]
+    channel.send("time", ok=True, candidate_ms=samples[0], baseline_ms=samples[1], seconds=time.monotonic() - start,
+                 **compile_report)
+
+
+def _compile_reference(
+    backend: Any, reference: Callable[..., Any], input_sets: Sequence[Sequence[Any]]
+) -> tuple[Callable[..., Any] | None, dict[str, Any]]:
+    """``torch.compile(reference)``, called once on every timing input set; None and the reason if that fails.
+
+    Calling on every set makes any guard-driven recompilation happen here, never inside a timed
+    trial. Grad mode is part of dynamo's guards, so this compiles under no_grad, as timing runs.
+    """
+    import torch
+
+    start = time.monotonic()
+    try:
+        compiled = torch.compile(reference)
+        with torch.no_grad():
+            for inputs in input_sets:
+                compiled(*inputs)
+        backend.synchronize()
+    except Exception as exc:  # noqa: BLE001 - a baseline that cannot compile leaves the candidate's verdict alone
+        return None, {"compile_baseline_error": _one_line(exc), "compile_baseline_compile_s": time.monotonic() - start}
+    return compiled, {"compile_baseline_compile_s": time.monotonic() - start}
+
+
+def _one_line(exc: BaseException, max_chars: int = 300) -> str:
+    """The first non-empty line of an error (inductor's messages run to pages), trimmed."""
+    lines = [ln.strip() for ln in f"{type(exc).__name__}: {exc}".splitlines() if ln.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(text) <= max_chars else text[: max_chars - 4] + " ..."
 
 
 def _clone(value: Any) -> Any:

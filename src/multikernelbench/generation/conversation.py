@@ -1,0 +1,135 @@
+"""One task's conversation with a source: ask, evaluate, and, with feedback turns, ask again.
+
+A conversation is resumable at every step. For each turn it first looks in the
+store: a stored verdict is reused, a stored answer is evaluated without asking
+again, and only a missing answer is requested (through the completion cache).
+A failed request is stored as such and ends the conversation for now; the next
+run asks again. Turn N+1 happens only when turn N failed or was slow, and its
+messages are turn N's plus the answer and the feedback on it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from multikernelbench.evaluation.evaluator import Evaluator
+from multikernelbench.generation.llm.base import Completion, Message, RequestFailed
+from multikernelbench.generation.llm.secrets import redact
+from multikernelbench.generation.prompts.feedback import (
+    feedback_message,
+    needs_another_turn,
+)
+from multikernelbench.generation.sources import AnswerRequest, AnswerSource
+from multikernelbench.records import EvalRecord
+from multikernelbench.store import RunInfo, Store
+from multikernelbench.tasks.task import Task
+
+PromptBuilder = Callable[[Task], list[Message]]
+TurnCallback = Callable[[Task, int, int, EvalRecord], None]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What may happen at once: requests to the source, and evaluations."""
+
+    requests: threading.Semaphore
+    evaluations: threading.Semaphore
+
+    @classmethod
+    def of(cls, requests: int, evaluations: int) -> Limits:
+        return cls(threading.Semaphore(max(1, requests)), threading.Semaphore(max(1, evaluations)))
+
+
+@dataclass
+class Outcome:
+    """How one (task, sample) conversation ended this time."""
+
+    task: Task
+    sample: int
+    records: list[EvalRecord] = field(default_factory=list)  # one per turn reached, stored or new
+    failed_request: str | None = None  # the error of a request that got no answer
+    unanswered: bool = False  # the source had no answer (a replay without the file)
+    requests: int = 0  # requests actually sent to the source (cache hits excluded)
+
+
+class Conversation:
+    """Runs (task, sample) conversations of one run; safe to use from many threads."""
+
+    def __init__(
+        self,
+        run: RunInfo,
+        source: AnswerSource,
+        evaluator: Evaluator,
+        store: Store,
+        prompt: PromptBuilder | None,
+        limits: Limits,
+        turns: int = 1,
+        target_speedup: float = 1.0,
+        on_turn: TurnCallback | None = None,
+    ) -> None:
+        self.run_info = run
+        self.source = source
+        self.evaluator = evaluator
+        self.store = store
+        self.prompt = prompt
+        self.limits = limits
+        self.turns = turns
+        self.target_speedup = target_speedup
+        self.on_turn = on_turn
+
+    def run(self, task: Task, sample: int) -> Outcome:
+        outcome = Outcome(task, sample)
+        messages = list(self.prompt(task)) if self.prompt and self.source.uses_prompts else []
+        for turn in range(1, self.turns + 1):
+            record = self.store.verdict(self.run_info.name, task.name, sample, turn)
+            text = self._stored_text(task, sample, turn)
+            if record is None:
+                if text is None:
+                    text = self._ask(outcome, AnswerRequest(task, sample, turn, tuple(messages)))
+                    if text is None:
+                        return outcome
+                with self.limits.evaluations:
+                    record = self.evaluator.evaluate(task, text)
+                self.store.save_verdict(self.run_info.name, task.category, sample, record, turn=turn)
+                if self.on_turn:
+                    self.on_turn(task, sample, turn, record)
+            outcome.records.append(record)
+            if turn == self.turns or not needs_another_turn(record, self.target_speedup):
+                break
+            if text is None:  # a verdict without its answer: an older store; nothing to give feedback on
+                break
+            messages += [Message("assistant", text), Message("user", feedback_message(record, self.target_speedup))]
+        return outcome
+
+    def _stored_text(self, task: Task, sample: int, turn: int) -> str | None:
+        stored = self.store.answer(self.run_info.name, task.name, sample, turn)
+        return stored.text if stored else None
+
+    def _ask(self, outcome: Outcome, request: AnswerRequest) -> str | None:
+        """The source's answer, stored before it is evaluated; None when there is none (recorded)."""
+        run, task, sample, turn = self.run_info.name, request.task.name, request.sample, request.turn
+        sent = [asdict(m) for m in request.messages]
+        key = self.source.cache_key(request)
+        cached = self.store.cached_completion(key) if key else None
+        if cached is not None:
+            completion = Completion.from_json(cached)
+        else:
+            try:
+                with self.limits.requests:
+                    outcome.requests += 1
+                    completion = self.source.answer(request)
+            except RequestFailed as exc:
+                outcome.failed_request = redact(str(exc))
+                self.store.save_request_failure(run, task, sample, turn, outcome.failed_request, sent)
+                return None
+            if completion is None:
+                outcome.unanswered = True
+                return None
+            if key:
+                self.store.cache_completion(key, self.source.label, getattr(self.source, "base_url", None),
+                                             completion.to_json())
+        self.store.save_answer(run, task, sample, turn, completion.text, completion.to_json(), sent, key,
+                               cached=cached is not None)
+        return completion.text

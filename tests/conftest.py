@@ -28,7 +28,8 @@ FAST_TIMING = TimingPlan(warmup=1, min_trials=3, max_trials=10, budget_s=0.2)
 
 
 def make_evaluator(cache: Path, **overrides) -> Evaluator:
-    settings = dict(seed=1234, cache_dir=cache, timing_plan=FAST_TIMING, check_timeout_s=60.0,
+    # The torch.compile baseline costs seconds per evaluation; its own tests (test_compile_baseline.py) turn it on.
+    settings = dict(seed=1234, cache_dir=cache, timing_plan=FAST_TIMING, check_timeout_s=60.0, compile_baseline=False,
                     time_timeout_s=60.0, memory_limit_bytes=6 * 2**30)
     settings.update(overrides)
     return Evaluator("cpp", EvalConfig(**settings))

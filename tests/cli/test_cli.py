@@ -74,7 +74,7 @@ def test_tasks_prints_a_task_source(build_cache: Path) -> None:
         (["eval", "--task", "relu"], "Missing option '--response'"),
         (["eval", "--bogus"], "No such option"),
         (["run", "--model", "gpt-x"], "unknown model"),
-        (["run", "--tasks", "selu"], "no selected task has a bundled cpp solution"),
+        (["run", "--tasks", "selu"], "no selected task has an answer from 'solutions'"),
     ],
 )
 def test_bad_arguments_exit_nonzero_with_one_line(build_cache: Path, args: list[str], message: str) -> None:
@@ -87,6 +87,7 @@ def test_bad_arguments_exit_nonzero_with_one_line(build_cache: Path, args: list[
 
 def test_eval_json_prints_exactly_one_object(build_cache: Path) -> None:
     result = mkb("eval", "--task", "relu", "--response", str(SOLUTIONS_DIR / "cpp" / "relu.txt"), "--json",
+                 "--no-compile-baseline",
                  cache=build_cache, check=True)
     data = json.loads(result.stdout)
     published = {"compiled", "correctness", "performance", "hardware", "cheating", "compile_info", "correctness_info"}
@@ -122,10 +123,12 @@ def test_eval_a_foreign_task_file(build_cache: Path, tmp_path: Path) -> None:
 
 def test_run_stores_everything_and_a_rerun_skips_finished_pairs(build_cache: Path, tmp_path: Path) -> None:
     store = tmp_path / "results.sqlite"
-    first = mkb("run", "--tasks", "relu,sigmoid", "--store", str(store), cache=build_cache, check=True)
+    first = mkb("run", "--no-compile-baseline", "--tasks", "relu,sigmoid", "--store", str(store), cache=build_cache,
+                check=True)
     assert "activation" in first.stdout and "all" in first.stdout
     assert verdict_rows(store) == [("relu", 0), ("sigmoid", 0)]
-    second = mkb("run", "--tasks", "relu", "--tasks", "sigmoid", "--store", str(store), cache=build_cache, check=True)
+    second = mkb("run", "--no-compile-baseline", "--tasks", "relu", "--tasks", "sigmoid", "--store", str(store),
+                 cache=build_cache, check=True)
     assert "2 of 2 answers already evaluated, 0 to go" in second.stderr
     assert verdict_rows(store) == [("relu", 0), ("sigmoid", 0)]
 
@@ -133,7 +136,8 @@ def test_run_stores_everything_and_a_rerun_skips_finished_pairs(build_cache: Pat
 def _start_run(store: Path, cache: Path) -> subprocess.Popen:
     env = {**os.environ, "MKB_CACHE_DIR": str(cache)}
     return subprocess.Popen(
-        [sys.executable, "-m", "multikernelbench.cli", "run", "--tasks", ",".join(RUN_TASKS), "--samples", "2",
+        [sys.executable, "-m", "multikernelbench.cli", "run", "--no-compile-baseline", "--tasks", ",".join(RUN_TASKS),
+         "--samples", "2",
          "--jobs", "1", "--store", str(store)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
     )
@@ -157,7 +161,8 @@ def _wait_for_verdicts(store: Path, count: int, proc: subprocess.Popen, timeout:
 def test_interrupted_run_resumes_without_losing_or_duplicating(build_cache: Path, tmp_path: Path,
                                                                how: signal.Signals) -> None:
     # Build the solutions first so the interrupted run spends its time evaluating, not compiling.
-    mkb("run", "--tasks", ",".join(RUN_TASKS), "--store", str(tmp_path / "warm.sqlite"), cache=build_cache, check=True)
+    mkb("run", "--no-compile-baseline", "--tasks", ",".join(RUN_TASKS), "--store", str(tmp_path / "warm.sqlite"),
+        cache=build_cache, check=True)
     store = tmp_path / "results.sqlite"
     proc = _start_run(store, build_cache)
     _wait_for_verdicts(store, 2, proc)
@@ -167,7 +172,8 @@ def test_interrupted_run_resumes_without_losing_or_duplicating(build_cache: Path
         assert proc.returncode == 130 and "run the same command again to resume" in stderr
     done_before = verdict_rows(store)
     assert 2 <= len(done_before) < 2 * len(RUN_TASKS)
-    mkb("run", "--tasks", ",".join(RUN_TASKS), "--samples", "2", "--store", str(store), cache=build_cache, check=True)
+    mkb("run", "--no-compile-baseline", "--tasks", ",".join(RUN_TASKS), "--samples", "2", "--store", str(store),
+        cache=build_cache, check=True)
     expected = sorted((t, s) for t in RUN_TASKS for s in range(2))
     assert verdict_rows(store) == expected  # every pair exactly once (the primary key forbids duplicates too)
     assert set(done_before) <= set(expected)

@@ -46,12 +46,13 @@ def solve(body: dict[str, Any]) -> str:
     return bundled_solution(task_in_prompt(body), "cpp") or ""
 
 
-def mkb(*args: str, cache: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+def mkb(*args: str, cache: Path, env: dict[str, str] | None = None,
+        timeout: float = 600) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "MKB_CACHE_DIR": str(cache), "COLUMNS": "200", **(env or {})}
     if "OPENAI_API_KEY" not in (env or {}):
         full_env.pop("OPENAI_API_KEY", None)
     return subprocess.run([sys.executable, "-m", "multikernelbench.cli", *args], capture_output=True, text=True,
-                          env=full_env, timeout=timeout, cwd=cache.parent)
+                          check=False, env=full_env, timeout=timeout, cwd=cache.parent)
 
 
 def rows(store: Path, table: str) -> list[tuple]:
@@ -173,7 +174,8 @@ def test_replay_of_a_published_layout(build_cache: Path, tmp_path: Path) -> None
                  "--no-timing", "--trials", "2", cache=build_cache)
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(store) as db:
-        verdicts = db.execute("SELECT task, sample, passed, failed_phase FROM verdicts ORDER BY task, sample").fetchall()
+        verdicts = db.execute("SELECT task, sample, passed, failed_phase FROM verdicts "
+                              "ORDER BY task, sample").fetchall()
     assert verdicts == [("add_bias_broadcast", 1, 0, "extract"), ("relu", 0, 1, None), ("relu", 1, 1, None)]
 
 
@@ -194,7 +196,7 @@ def test_killed_model_run_resumes_with_every_pair_once(build_cache: Path, tmp_pa
         before = _safe_rows(store)
         assert 2 <= len(before) < 6
         requests_before = len(server.requests)
-        finished = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
+        finished = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600, check=False)
         assert finished.returncode == 0, finished.stderr
         expected = [(t, s, 1) for t in sorted(TASKS) for s in range(3)]
         assert rows(store, "verdicts") == expected and rows(store, "responses") == expected
@@ -223,3 +225,25 @@ def test_bad_model_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str
     result = mkb("run", *args, "--store", str(tmp_path / "s.sqlite"), cache=tmp_path)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_ctrl_c_while_a_request_hangs_exits_at_once(tmp_path: Path) -> None:
+    store = tmp_path / "results.sqlite"
+    with ChatServer(responder=solve) as server:
+        server.push(Fault.hang(120))
+        env = {**os.environ, "MKB_CACHE_DIR": str(tmp_path / "cache")}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "multikernelbench.cli", "run", "--model", "openai/fake-coder", "--base-url",
+             server.base_url, "--tasks", "relu", "--store", str(store), "--strategy", "zero_shot",
+             "--request-timeout", "300"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        deadline = time.monotonic() + 60
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.requests, "the run never sent its request"
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+        assert proc.returncode == 130 and "run the same command again to resume" in stderr
+        assert time.monotonic() - started < 10

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from multikernelbench.evaluation.evaluator import Evaluator
+from multikernelbench.evaluation.evaluator import EvalConfig, Evaluator
 from multikernelbench.generation.solutions import bundled_solution
 from multikernelbench.records import EvalRecord
 from multikernelbench.tasks import load_task
@@ -229,3 +229,9 @@ def test_credentials_never_reach_the_candidate(evaluator: Evaluator, monkeypatch
     monkeypatch.setenv(key, "sk-should-not-leak")
     body = f"import os\nassert '{key}' not in os.environ, 'leaked'\nreturn torch.relu(x)\n"
     assert evaluate(evaluator, "relu", relu_model(body)).passed
+
+
+def test_a_relative_cache_dir_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Workers run in their own temporary folders, where a relative path would name another place.
+    monkeypatch.chdir(tmp_path)
+    assert EvalConfig(cache_dir=Path("cache")).cache_dir == tmp_path.resolve() / "cache"

@@ -9,7 +9,12 @@ import pytest
 
 from multikernelbench.executors.local import execute, pending_work
 from multikernelbench.generation.conversation import Conversation, Limits
-from multikernelbench.generation.llm.base import Completion, Message, RequestFailed, SamplingParams
+from multikernelbench.generation.llm.base import (
+    Completion,
+    Message,
+    RequestFailed,
+    SamplingParams,
+)
 from multikernelbench.generation.llm.secrets import register_secret
 from multikernelbench.generation.sources import AnswerRequest, ModelSource
 from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
@@ -68,18 +73,20 @@ def prompt(task) -> list[Message]:  # type: ignore[no-untyped-def]
     return [Message("system", "be fast"), Message("user", f"rewrite {task.name}")]
 
 
-def setup(tmp_path: Path, answers: list[str | Exception], turns: int = 1, name: str = "r"):  # type: ignore[no-untyped-def]
+def setup(tmp_path: Path, answers: list[str | Exception], turns: int = 1,  # type: ignore[no-untyped-def]
+          name: str = "r"):
     store = Store(tmp_path / "results.sqlite")
     run = store.open_run(RunInfo(name, "openai/scripted", "cpp", "add_shot", "small", {}))
     client = ScriptedClient(answers)
     evaluator = ScriptedEvaluator()
     source = ModelSource(client, SamplingParams(), label="openai/scripted")
-    conversation = Conversation(run, source, evaluator, store, prompt, Limits.of(2, 1), turns=turns)  # type: ignore[arg-type]
+    conversation = Conversation(run, source, evaluator, store, prompt,  # type: ignore[arg-type]
+                                Limits.of(2, 1), turns=turns)
     return store, run, client, evaluator, conversation
 
 
 def test_one_turn_stores_the_answer_with_its_prompt_and_usage(tmp_path: Path) -> None:
-    store, run, client, evaluator, conversation = setup(tmp_path, ["pass"])
+    store, _run, client, evaluator, conversation = setup(tmp_path, ["pass"])
     outcome = conversation.run(RELU, 0)
     assert [r.passed for r in outcome.records] == [True]
     assert outcome.requests == 1
@@ -95,7 +102,8 @@ def test_the_completion_cache_answers_an_identical_request_in_another_run(tmp_pa
     store, _, client, _, conversation = setup(tmp_path, ["pass"])
     conversation.run(RELU, 0)
     run2 = store.open_run(RunInfo("r2", "openai/scripted", "cpp", "add_shot", "small", {}))
-    other = Conversation(run2, conversation.source, ScriptedEvaluator(), store, prompt, Limits.of(1, 1))  # type: ignore[arg-type]
+    other = Conversation(run2, conversation.source, ScriptedEvaluator(), store, prompt,  # type: ignore[arg-type]
+                         Limits.of(1, 1))
     outcome = other.run(RELU, 0)
     assert outcome.requests == 0 and len(client.calls) == 1
     assert store.answer("r2", "relu", 0).text == "pass"
@@ -166,7 +174,7 @@ def test_an_answer_stored_before_a_crash_is_evaluated_without_asking_again(tmp_p
 
 
 def test_resumed_feedback_chain_rebuilds_the_same_messages(tmp_path: Path) -> None:
-    store, run, client, _, conversation = setup(tmp_path, ["broken", RequestFailed("timeout")], turns=2)
+    _store, _run, client, _, conversation = setup(tmp_path, ["broken", RequestFailed("timeout")], turns=2)
     first = conversation.run(RELU, 0)
     assert first.failed_request == "timeout"
     client.answers = ["broken", "pass"]
@@ -184,7 +192,7 @@ def test_pending_work_counts_early_stops_and_last_turns_as_done(tmp_path: Path) 
 
 
 def test_execute_runs_every_pair_once_with_limits(tmp_path: Path) -> None:
-    store, run, client, evaluator, conversation = setup(tmp_path, ["pass"])
+    store, run, _client, evaluator, conversation = setup(tmp_path, ["pass"])
     items = pending_work(store, run, [RELU, TANH], 3)
     outcomes = execute(items, conversation, workers=4)
     assert sorted((o.task.name, o.sample) for o in outcomes) == [(t, s) for t in ("relu", "tanh") for s in range(3)]
@@ -193,7 +201,7 @@ def test_execute_runs_every_pair_once_with_limits(tmp_path: Path) -> None:
 
 
 def test_execute_propagates_a_bug_instead_of_hiding_it(tmp_path: Path) -> None:
-    store, run, client, _, conversation = setup(tmp_path, [ValueError("a bug in a client")])
+    store, run, _client, _, conversation = setup(tmp_path, [ValueError("a bug in a client")])
     with pytest.raises(ValueError, match="a bug in a client"):
         execute(pending_work(store, run, [RELU], 1), conversation, workers=1)
     assert store.verdict("r", "relu", 0) is None

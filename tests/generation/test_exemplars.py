@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from multikernelbench.errors import UserError
-from multikernelbench.generation.exemplars import ADD_EXEMPLAR, CATEGORY_EXEMPLARS, exemplar
+from multikernelbench.generation.exemplars import (
+    ADD_EXEMPLAR,
+    CATEGORY_EXEMPLARS,
+    exemplar,
+)
 from multikernelbench.generation.solutions import solution_tasks
 from multikernelbench.tasks.loader import categories
 

@@ -10,7 +10,12 @@ import pytest
 
 from multikernelbench.errors import UserError
 from multikernelbench.report import build_report
-from multikernelbench.report.export import CSV_COLUMNS, public_config, write_csv, write_json
+from multikernelbench.report.export import (
+    CSV_COLUMNS,
+    public_config,
+    write_csv,
+    write_json,
+)
 from tests.report import run_info, verdict
 
 VERDICTS = [

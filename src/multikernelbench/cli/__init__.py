@@ -6,7 +6,9 @@ no traceback reaches the user for bad input.
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 
 import typer
 
@@ -56,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         result = EXIT_INTERRUPTED
     if result == EXIT_INTERRUPTED:  # typer turns Ctrl-C into exit code 130 itself
         print("interrupted: finished results are stored; run the same command again to resume", file=sys.stderr)
+        if threading.active_count() > 1:
+            # Worker threads may be waiting minutes for a model's answer, and Python would join them at exit.
+            # Every result is already committed (and child workers die with us), so leave at once.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
     return result if isinstance(result, int) else 0
 
 

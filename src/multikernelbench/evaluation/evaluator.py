@@ -67,6 +67,8 @@ class EvalConfig:
     compile_baseline: bool = True  # also time torch.compile(reference) when the candidate passed the check
 
     def __post_init__(self) -> None:
+        # Workers run in temporary folders: a relative cache path would point somewhere else there.
+        object.__setattr__(self, "cache_dir", Path(self.cache_dir).expanduser().resolve())
         check_profile_name(self.tolerance)
         if self.num_input_sets < 1:
             raise ValueError("num_input_sets must be at least 1")

@@ -25,6 +25,7 @@ from typing import Any
 import psutil
 
 import multikernelbench
+from multikernelbench.generation.llm.secrets import is_secret
 
 # Environment variables whose names look like credentials never reach untrusted code.
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.IGNORECASE)
@@ -73,7 +74,8 @@ class WorkerOutcome:
 
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The parent's environment without credentials, with this package importable."""
-    env = {k: v for k, v in os.environ.items() if not _SECRET_NAME.search(k)}
+    # By name, and by value: a key read from a variable with an unusual name (--api-key-env) is dropped too.
+    env = {k: v for k, v in os.environ.items() if not _SECRET_NAME.search(k) and not is_secret(v)}
     package_root = str(Path(multikernelbench.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
     env["PYTHONDONTWRITEBYTECODE"] = "1"

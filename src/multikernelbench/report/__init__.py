@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from multikernelbench.errors import UserError
-from multikernelbench.metrics import BASELINES, DEFAULT_ALPHAS, MetricRow, compute_metrics, last_turn
+from multikernelbench.metrics import (
+    BASELINES,
+    DEFAULT_ALPHAS,
+    MetricRow,
+    compute_metrics,
+    last_turn,
+)
 from multikernelbench.store import RunInfo, Store, StoredVerdict
 
 

@@ -44,6 +44,12 @@ def register_secret(value: str) -> None:
             _secrets.add(value)
 
 
+def is_secret(value: str) -> bool:
+    """True when ``value`` is a registered secret (so an environment variable holding it must not be passed on)."""
+    with _lock:
+        return value.strip() in _secrets
+
+
 def redact(text: str) -> str:
     """``text`` with every registered secret, any recognisable fragment of one and any bearer token blanked."""
     with _lock:

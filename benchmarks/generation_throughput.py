@@ -134,14 +134,12 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {cpu_count()} CPUs, Python "
           f"{platform.python_version()}", flush=True)
-    rows = overhead_rows(args.requests)
+    for name, value in overhead_rows(args.requests):
+        print(f"{name:<58}  {value}", flush=True)
     for timing in (False, True):
         suffix = "check and time" if timing else "check only"
-        rows += [(f"{name} [{suffix}]", value)
-                 for name, value in throughput_rows(args.samples, args.concurrency, args.jobs, timing)]
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+        for name, value in throughput_rows(args.samples, args.concurrency, args.jobs, timing):
+            print(f"{name + ' [' + suffix + ']':<58}  {value}", flush=True)
 
 
 if __name__ == "__main__":

@@ -216,6 +216,19 @@ def test_same_extension_name_in_two_candidates_never_collides(evaluator: Evaluat
     assert evaluate(evaluator, "relu", relu).passed
 
 
+def test_a_build_killed_earlier_does_not_block_the_next_build(build_cache: Path) -> None:
+    # A build killed mid-way (a killed run) leaves torch's lock file; the next build must not wait on it.
+    response = bundled_solution("relu", "cpp").replace("```python", "```python\n# rebuilt after a killed build", 1)
+    evaluator = make_evaluator(build_cache, build_timeout_s=150.0)
+    candidate, _ = evaluator.extract(response)
+    stale = candidate.build_dir / "torch_extensions" / "mkb_solution_relu" / "lock"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("")
+    record = evaluate(evaluator, "relu", response)
+    assert record.passed, record.error
+    assert not stale.exists()
+
+
 def test_seed_is_recorded_and_fresh_by_default(build_cache: Path) -> None:
     fresh = make_evaluator(build_cache, seed=None, timing=False)
     response = relu_model("return torch.relu(x)\n")

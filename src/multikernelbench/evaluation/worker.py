@@ -62,6 +62,10 @@ def _build_lock(build_dir: Path):
     build_dir.mkdir(parents=True, exist_ok=True)
     with open(build_dir / ".lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
+        # torch's own build lock is a plain file that a killed build leaves behind, and torch then waits on it
+        # forever. Holding our lock, no other process builds here, so any such file is stale.
+        for baton in build_dir.glob("torch_extensions/*/lock"):
+            baton.unlink(missing_ok=True)
         try:
             yield
         finally:

@@ -25,8 +25,13 @@ from multikernelbench.backends.base import cpu_count
 from multikernelbench.cli import options
 from multikernelbench.errors import UserError
 from multikernelbench.evaluation.evaluator import Evaluator
-from multikernelbench.executors.local import execute, pending_work
-from multikernelbench.generation.conversation import Conversation, Limits, Outcome
+from multikernelbench.executors.local import WorkItem, execute, pending_work
+from multikernelbench.generation.conversation import (
+    Conversation,
+    Limits,
+    Outcome,
+    PromptBuilder,
+)
 from multikernelbench.generation.exemplars import CATEGORY_EXEMPLARS
 from multikernelbench.generation.llm.base import SamplingParams
 from multikernelbench.generation.llm.retry import RetryPolicy
@@ -38,6 +43,7 @@ from multikernelbench.generation.prompts.strategies import (
 from multikernelbench.generation.replay import ReplaySource
 from multikernelbench.generation.solutions import MODEL_NAME
 from multikernelbench.generation.source_factory import is_model, make_source
+from multikernelbench.generation.sources import AnswerSource
 from multikernelbench.paths import default_store_path
 from multikernelbench.records import EvalRecord
 from multikernelbench.report import build_report
@@ -174,8 +180,9 @@ def _default_run_name(label: str, backend: str, strategy: str, profile: str) -> 
     return "-".join([*parts, profile])
 
 
-def _run_with_progress(todo, total, info, source, evaluator, results, prompt, turns, requests, evaluations,
-                       console) -> list[Outcome]:  # type: ignore[no-untyped-def]
+def _run_with_progress(todo: list[WorkItem], total: int, info: RunInfo, source: AnswerSource, evaluator: Evaluator,
+                       results: Store, prompt: PromptBuilder | None, turns: int, requests: int, evaluations: int,
+                       console: Console) -> list[Outcome]:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         bar = progress.add_task("answers", total=total, completed=total - len(todo))

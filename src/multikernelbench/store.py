@@ -171,10 +171,6 @@ class Store:
             raise UserError(f"run '{run.name}' already exists with {differs}; choose another --run-name")
         return run
 
-    def run_names(self) -> list[str]:
-        with self._lock:
-            return [r[0] for r in self._db.execute("SELECT name FROM runs ORDER BY created_at")]
-
     def runs(self) -> list[RunInfo]:
         """Every run in the store, oldest first."""
         with self._lock:
@@ -182,10 +178,6 @@ class Store:
                 "SELECT name, model, backend, strategy, profile, config_json FROM runs ORDER BY created_at"
             ).fetchall()
         return [RunInfo(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
-
-    def run_info(self, name: str) -> RunInfo | None:
-        """The run called ``name``, or None."""
-        return next((r for r in self.runs() if r.name == name), None)
 
     # ---- responses: what the model answered, or that the request failed ----
 

@@ -14,17 +14,9 @@ from pathlib import Path
 import pytest
 
 from multikernelbench.generation.solutions import SOLUTIONS_DIR
+from tests.support.cli import mkb
 
 RUN_TASKS = ["relu", "sigmoid", "tanh"]
-
-
-def mkb(*args: str, cache: Path, check: bool = False, timeout: float = 600) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MKB_CACHE_DIR": str(cache), "COLUMNS": "200"}
-    result = subprocess.run([sys.executable, "-m", "multikernelbench.cli", *args], capture_output=True, text=True,
-                            env=env, timeout=timeout)
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def verdict_rows(store: Path) -> list[tuple[str, int]]:

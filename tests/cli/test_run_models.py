@@ -18,6 +18,7 @@ from multikernelbench.generation.prompts.strategies import strip_profiles
 from multikernelbench.generation.solutions import bundled_solution
 from multikernelbench.tasks.loader import load_task
 from tests.support.chat_server import ChatServer, Fault
+from tests.support.cli import mkb
 
 # Exemplar tasks: their bundled solutions are built by other tests too, so the build cache is shared.
 TASKS = ["relu", "add_bias_broadcast"]
@@ -44,15 +45,6 @@ def task_in_prompt(body: dict[str, Any]) -> str:
 
 def solve(body: dict[str, Any]) -> str:
     return bundled_solution(task_in_prompt(body), "cpp") or ""
-
-
-def mkb(*args: str, cache: Path, env: dict[str, str] | None = None,
-        timeout: float = 600) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "MKB_CACHE_DIR": str(cache), "COLUMNS": "200", **(env or {})}
-    if "OPENAI_API_KEY" not in (env or {}):
-        full_env.pop("OPENAI_API_KEY", None)
-    return subprocess.run([sys.executable, "-m", "multikernelbench.cli", *args], capture_output=True, text=True,
-                          check=False, env=full_env, timeout=timeout, cwd=cache.parent)
 
 
 def rows(store: Path, table: str) -> list[tuple]:

@@ -22,15 +22,3 @@ def bundled_solution(task: str, backend: str) -> str | None:
     """The bundled answer for ``task`` on ``backend``, or None if there is none."""
     path = SOLUTIONS_DIR / backend / f"{task}.txt"
     return path.read_text() if path.is_file() else None
-
-
-class SolutionsClient:
-    """Answers every request with the bundled solution (same answer for every sample)."""
-
-    name = MODEL_NAME
-
-    def __init__(self, backend: str) -> None:
-        self.backend = backend
-
-    def answer(self, task: str, sample: int) -> str | None:
-        return bundled_solution(task, self.backend)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from multikernelbench.backends.devices import CudaGPU
 from multikernelbench.evaluation.evaluator import EvalConfig, Evaluator
-from multikernelbench.evaluation.timing import TimingPlan
+from multikernelbench.evaluation.protocol import TimingSpec
 
 
 @pytest.fixture(scope="session")
@@ -24,15 +25,26 @@ def build_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-FAST_TIMING = TimingPlan(warmup=1, min_trials=3, max_trials=10, budget_s=0.2)
+FAST_TIMING = TimingSpec(warmup=1, min_trials=3, max_trials=10, budget_s=0.2)
 
 
-def make_evaluator(cache: Path, **overrides) -> Evaluator:
+def make_evaluator(cache: Path, backend: str = "cpp", **overrides) -> Evaluator:
     # The torch.compile baseline costs seconds per evaluation; its own tests (test_compile_baseline.py) turn it on.
     settings = dict(seed=1234, cache_dir=cache, timing_plan=FAST_TIMING, check_timeout_s=60.0, compile_baseline=False,
                     time_timeout_s=60.0, memory_limit_bytes=6 * 2**30)
     settings.update(overrides)
-    return Evaluator("cpp", EvalConfig(**settings))
+    return Evaluator(backend, EvalConfig(**settings))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``gpu`` need an NVIDIA GPU: skipped, with the reason, on machines without one."""
+    reason = CudaGPU.absent_reason()
+    if reason is None:
+        return
+    skip = pytest.mark.skip(reason=f"needs a GPU: {reason}")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from multikernelbench.records import EvalRecord
-from multikernelbench.store import StoredVerdict
+from multikernelbench.records import StoredVerdict
 
 TOTAL = "all"
 BASELINES = ("eager", "compile")

@@ -10,6 +10,8 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from multikernelbench.intervals import median_ratio_interval
+
 # Phases in the order they run. "extract" finds the candidate module in the response text.
 PHASES = ("extract", "build", "check", "time")
 
@@ -23,6 +25,8 @@ class PhaseResult:
     seconds: float
     error: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    #: The kind of failure (a :class:`~multikernelbench.evaluation.protocol.Failure` value), None when ok.
+    failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,10 @@ class TimingStats:
     max: float
     median: float
     num_trials: int
+    samples: tuple[float, ...] = ()  # every trial, for intervals and plots
 
     @classmethod
-    def from_samples(cls, samples_ms: list[float]) -> TimingStats:
+    def from_samples(cls, samples_ms: list[float] | tuple[float, ...]) -> TimingStats:
         if not samples_ms:
             raise ValueError("no timing samples")
         return cls(
@@ -47,6 +52,7 @@ class TimingStats:
             max=max(samples_ms),
             median=statistics.median(samples_ms),
             num_trials=len(samples_ms),
+            samples=tuple(samples_ms),
         )
 
 
@@ -71,23 +77,45 @@ class EvalRecord:
     compile_info: str = ""
     correctness_info: str = ""
     build_cache_hit: bool = False
+    #: native (on the device), interpreter (kernels interpreted on the CPU) or build_only.
+    mode: str = "native"
+    #: What measured the times: host_clock, device_events, cuda_graph or interpreter (never a speed).
+    timing_clock: str = ""
+    timing_warnings: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
         """Correct on every input set, and no later phase failed (a crash while timing fails too)."""
-        return self.correctness and self.failed_phase is None
+        return self.correctness and self.failed_phase is None and self.mode != "build_only"
+
+    @property
+    def failure(self) -> str | None:
+        """The kind of the failure that ended the evaluation (compile_error, mismatch, crash, ...)."""
+        return next((p.failure for p in self.phases if not p.ok), None)
+
+    @property
+    def speedup_interval(self) -> tuple[float, float] | None:
+        """95% bootstrap interval of :attr:`speedup`, from the timing samples."""
+        if not self._speed_measured or self.runtime is None or self.baseline is None:
+            return None
+        return median_ratio_interval(self.baseline.samples, self.runtime.samples)
+
+    @property
+    def _speed_measured(self) -> bool:
+        # Interpreted kernels (Triton's interpreter, Pallas interpret mode) have times, never speeds.
+        return self.timing_clock != "interpreter"
 
     @property
     def speedup(self) -> float | None:
-        """Eager baseline time over candidate time (medians); None when either is missing."""
-        if self.runtime is None or self.baseline is None or self.runtime.median <= 0:
+        """Eager baseline time over candidate time (medians); None when either is missing or interpreted."""
+        if not self._speed_measured or self.runtime is None or self.baseline is None or self.runtime.median <= 0:
             return None
         return self.baseline.median / self.runtime.median
 
     @property
     def speedup_compile(self) -> float | None:
-        """torch.compile baseline time over candidate time (medians); None when either is missing."""
-        if self.runtime is None or self.compile_baseline is None or self.runtime.median <= 0:
+        """torch.compile baseline time over candidate time (medians); None when either is missing or interpreted."""
+        if not self._speed_measured or self.runtime is None or self.compile_baseline is None or self.runtime.median <= 0:
             return None
         return self.compile_baseline.median / self.runtime.median
 
@@ -107,6 +135,7 @@ class EvalRecord:
             "baseline_ms": self.baseline.median if self.baseline else None,
             "baseline_performance": asdict(self.baseline) if self.baseline else None,
             "speedup": self.speedup,
+            "speedup_interval": self.speedup_interval,
             "compile_baseline_performance": asdict(self.compile_baseline) if self.compile_baseline else None,
             "speedup_compile": self.speedup_compile,
             "hardware": self.hardware,
@@ -116,6 +145,10 @@ class EvalRecord:
             "compile_info": self.compile_info,
             "correctness_info": self.correctness_info,
             "build_cache_hit": self.build_cache_hit,
+            "mode": self.mode,
+            "failure": self.failure,
+            "timing_clock": self.timing_clock,
+            "timing_warnings": list(self.timing_warnings),
             "seed": self.seed,
             "phases": [asdict(p) for p in self.phases],
         }
@@ -136,12 +169,33 @@ class EvalRecord:
             error=data["error"],
             phases=tuple(PhaseResult(**p) for p in data["phases"]),
             seed=data["seed"],
-            runtime=TimingStats(**perf) if perf else None,
-            baseline=TimingStats(**base) if base else None,
-            compile_baseline=TimingStats(**compiled_base) if compiled_base else None,
+            runtime=_stats(perf),
+            baseline=_stats(base),
+            compile_baseline=_stats(compiled_base),
             hardware=data.get("hardware", {}),
             versions=data.get("versions", {}),
             compile_info=data.get("compile_info", ""),
             correctness_info=data.get("correctness_info", ""),
             build_cache_hit=data.get("build_cache_hit", False),
+            mode=data.get("mode", "native"),
+            timing_clock=data.get("timing_clock", ""),
+            timing_warnings=tuple(data.get("timing_warnings", ())),
         )
+
+
+def _stats(data: dict[str, Any] | None) -> TimingStats | None:
+    if not data:
+        return None
+    return TimingStats(**{**data, "samples": tuple(data.get("samples", ()))})
+
+
+@dataclass(frozen=True)
+class StoredVerdict:
+    """A verdict as the store keeps it: which run, task, sample and feedback turn it belongs to."""
+
+    run: str
+    task: str
+    category: str
+    sample: int
+    turn: int
+    record: EvalRecord

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from multikernelbench.errors import UserError
-from multikernelbench.records import EvalRecord
+from multikernelbench.records import EvalRecord, StoredVerdict
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -99,16 +99,6 @@ class UsageTotals:
     prompt_tokens: int
     completion_tokens: int
     mean_latency_s: float | None
-
-
-@dataclass(frozen=True)
-class StoredVerdict:
-    run: str
-    task: str
-    category: str
-    sample: int
-    turn: int
-    record: EvalRecord
 
 
 class Store:

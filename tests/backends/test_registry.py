@@ -14,7 +14,7 @@ from multikernelbench.errors import UserError
 def test_cpp_is_built_in_and_available_here() -> None:
     backend = registry.require_backend("cpp")
     assert isinstance(backend, CppBackend)
-    assert backend.device_type == "cpu" and backend.runs_on_host_cpu
+    assert backend.device_kind == "cpu" and backend.mode() == "native"
 
 
 def test_unknown_backend_names_the_available_ones() -> None:
@@ -36,7 +36,7 @@ def test_plugins_come_from_the_entry_point_group(monkeypatch: pytest.MonkeyPatch
 
 
 def test_missing_compiler_makes_cpp_unavailable_with_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cpp, "_compiler", lambda: None)
+    monkeypatch.setattr(cpp.toolchains, "cxx_compiler", lambda: None)
     with pytest.raises(UserError, match="backend 'cpp' is unavailable: no C\\+\\+ compiler.*apt-get install g\\+\\+"):
         registry.require_backend("cpp")
 

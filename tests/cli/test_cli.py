@@ -37,7 +37,7 @@ def test_tasks_lists_the_published_suite_with_category_counts(build_cache: Path)
         counts[t["category"]] = counts.get(t["category"], 0) + 1
     assert counts == PUBLISHED_COUNTS and len(listed) == 300
     relu = next(t for t in listed if t["name"] == "relu")
-    assert relu["solutions"] == ["cpp"] and "small" in relu["profiles"]
+    assert relu["solutions"] == ["cpp", "cuda", "pallas", "triton"] and "small" in relu["profiles"]
     reduce_only = json.loads(mkb("tasks", "--category", "reduce", "--json", cache=build_cache, check=True).stdout)
     assert len(reduce_only) == 5
     table = mkb("tasks", cache=build_cache, check=True).stdout
@@ -86,7 +86,8 @@ def test_eval_json_prints_exactly_one_object(build_cache: Path) -> None:
     ours = {"task", "backend", "passed", "failed_phase", "baseline_ms", "speedup"}
     assert published | ours <= data.keys()
     assert data["passed"] and data["task"] == "relu" and data["backend"] == "cpp"
-    assert set(data["performance"]) == {"mean", "std", "min", "max", "median", "num_trials"}
+    assert set(data["performance"]) == {"mean", "std", "min", "max", "median", "num_trials", "samples"}
+    assert len(data["performance"]["samples"]) == data["performance"]["num_trials"]
     assert data["speedup"] == pytest.approx(data["baseline_ms"] / data["performance"]["median"])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from multikernelbench.evaluation.sandbox import child_environment
-from multikernelbench.generation.llm.secrets import register_secret
+from multikernelbench.secrets import register_secret
 
 
 def test_a_key_under_an_unusual_variable_name_is_dropped_by_value(monkeypatch: pytest.MonkeyPatch) -> None:

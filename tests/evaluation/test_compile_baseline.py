@@ -20,7 +20,9 @@ import pytest
 from multikernelbench.cli.eval_cmd import print_verdict
 from multikernelbench.cli.options import make_config
 from multikernelbench.evaluation.evaluator import EvalConfig
-from multikernelbench.evaluation.timing import TimingPlan, time_interleaved, time_pair
+from multikernelbench.backends.devices import HostCPU
+from multikernelbench.evaluation.protocol import TimingSpec
+from multikernelbench.evaluation.timing import time_interleaved
 from multikernelbench.generation.solutions import bundled_solution
 from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
 from multikernelbench.tasks import load_task
@@ -132,17 +134,18 @@ def test_compiling_has_a_limit_of_its_own() -> None:
     assert limits["compile_baseline"] == 42.0 and limits["time"] == 42.0
 
 
-class RecordingBackend:
-    """Just enough of a backend for the timing loop, counting calls instead of timing them."""
+class RecordingDevice(HostCPU):
+    """A host device for the timing loop that counts calls instead of timing them."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, int]] = []
+        self.flushes = 0
 
     def synchronize(self) -> None:
         pass
 
     def flush_cache(self) -> None:
-        pass
+        self.flushes += 1
 
     def time_call(self, fn) -> float:  # type: ignore[no-untyped-def]
         fn()
@@ -150,17 +153,17 @@ class RecordingBackend:
 
 
 def test_timing_interleaves_every_callable_on_the_same_input_set() -> None:
-    backend = RecordingBackend()
+    backend = RecordingDevice()
 
     def named(name: str):  # type: ignore[no-untyped-def]
         return lambda x: backend.calls.append((name, x))
 
-    plan = TimingPlan(warmup=2, min_trials=4, max_trials=4, budget_s=0.0)
-    samples = time_interleaved(backend, [named("c"), named("e"), named("tc")], [[0], [1], [2]], plan)
-    assert [len(s) for s in samples] == [4, 4, 4]
+    plan = TimingSpec(warmup=2, min_trials=4, max_trials=4, budget_s=0.0)
+    samples, clock = time_interleaved(backend, [named("c"), named("e"), named("tc")], [[0], [1], [2]], plan)
+    assert [len(s) for s in samples] == [4, 4, 4] and clock == "host_clock"
+    assert backend.flushes == 12  # a flush before every timed call
     trials = backend.calls[2 * 3:]  # after the warm-up calls, all three per trial
     assert trials == [(name, i % 3) for i in range(4) for name in ("c", "e", "tc")]
-    assert [len(s) for s in time_pair(backend, named("c"), named("e"), [[0]], plan)] == [4, 4]
     with pytest.raises(ValueError):
         time_interleaved(backend, [], [[0]], plan)
 

@@ -15,7 +15,7 @@ from multikernelbench.generation.llm.base import (
     RequestFailed,
     SamplingParams,
 )
-from multikernelbench.generation.llm.secrets import register_secret
+from multikernelbench.secrets import register_secret
 from multikernelbench.generation.sources import AnswerRequest, ModelSource
 from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
 from multikernelbench.store import RunInfo, Store

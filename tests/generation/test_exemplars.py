@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from multikernelbench.backends.cpp import CppBackend
 from multikernelbench.errors import UserError
 from multikernelbench.generation.exemplars import (
     ADD_EXEMPLAR,
@@ -13,10 +16,13 @@ from multikernelbench.generation.exemplars import (
 from multikernelbench.generation.solutions import solution_tasks
 from multikernelbench.tasks.loader import categories
 
+BACKENDS = ("cpp", "cuda", "triton", "pallas")
 
-def test_every_category_has_an_exemplar_with_a_cpp_solution() -> None:
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_category_has_an_exemplar_with_a_solution_on_every_backend(backend: str) -> None:
     assert set(CATEGORY_EXEMPLARS) == set(categories())
-    assert set(CATEGORY_EXEMPLARS.values()) <= set(solution_tasks("cpp"))
+    assert set(CATEGORY_EXEMPLARS.values()) <= set(solution_tasks(backend))
 
 
 @pytest.mark.parametrize("category", sorted(CATEGORY_EXEMPLARS))
@@ -31,8 +37,12 @@ def test_add_exemplar_is_the_broadcast_add() -> None:
     assert task.name == ADD_EXEMPLAR
 
 
-def test_unknown_category_or_backend_is_a_user_error() -> None:
+def test_unknown_category_or_backend_is_a_user_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UserError, match="no exemplar for category"):
         exemplar("nope", "cpp")
-    with pytest.raises(UserError, match="no bundled cuda solution"):
-        exemplar("activation", "cuda")
+    with pytest.raises(UserError, match="unknown backend 'nope'"):
+        exemplar("activation", "nope")
+    # A backend is found through its own folder of material: an empty one has no exemplar to show.
+    monkeypatch.setattr(CppBackend, "material_dir", classmethod(lambda cls: tmp_path))
+    with pytest.raises(UserError, match="no bundled cpp solution"):
+        exemplar("activation", "cpp")

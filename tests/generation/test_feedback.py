@@ -186,7 +186,7 @@ def test_build_feedback_for_a_build_that_timed_out() -> None:
 def test_check_feedback_reports_the_mismatch_as_stated() -> None:
     error = ("input set 2 of 5 (seed 9): output mismatches at 40 of 4096 elements (max abs diff 0.5, atol 0.0001, "
              "rtol 0.0001); first at index [0, 3]: got 1.5, expected 1")
-    check = PhaseResult("check", False, 2.0, error, detail={"trials": 2})
+    check = PhaseResult("check", False, 2.0, error, detail={"trials": 2}, failure="mismatch")
     message = feedback_message(record([OK_EXTRACT, OK_BUILD, check], correctness_info=error))
     assert "do not match the reference" in message
     assert "input set 2 of 5" in message and "max abs diff 0.5" in message and "got 1.5, expected 1" in message
@@ -195,7 +195,7 @@ def test_check_feedback_reports_the_mismatch_as_stated() -> None:
 
 
 def test_check_feedback_shows_both_error_and_correctness_info_when_they_differ() -> None:
-    check = PhaseResult("check", False, 2.0, "output mismatch", detail={"trials": 1})
+    check = PhaseResult("check", False, 2.0, "output mismatch", detail={"trials": 1}, failure="mismatch")
     message = feedback_message(record([OK_EXTRACT, OK_BUILD, check], correctness_info="max abs diff 3.0 on set 0"))
     assert "do not match the reference" in message
     assert "output mismatch\nmax abs diff 3.0 on set 0" in message
@@ -222,6 +222,10 @@ def test_check_feedback_for_a_crash() -> None:
     check = PhaseResult("check", False, 2.0, error, detail={"log": "Segmentation fault"})
     message = feedback_message(record([OK_EXTRACT, OK_BUILD, check], correctness_info=error))
     assert "SIGSEGV" in message and "Segmentation fault" in message and "out-of-bounds" in message
+    # The kind of failure is data: a crash whose text mentions a mismatch is still told as a crash.
+    check = PhaseResult("check", False, 2.0, "ValueError: output mismatch", failure="crash")
+    message = feedback_message(record([OK_EXTRACT, OK_BUILD, check], correctness_info="output mismatch"))
+    assert "do not match the reference" not in message and "failed while its results were being checked" in message
 
 
 def test_time_feedback_reports_the_crash_while_timing() -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
+from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import jinja2
 import pytest
 
+from multikernelbench.backends import registry
+from multikernelbench.backends.cpp import CppBackend
+from multikernelbench.backends.registry import get_backend
 from multikernelbench.errors import UserError
 from multikernelbench.evaluation.extraction import extract_candidate
 from multikernelbench.generation.exemplars import ADD_EXEMPLAR, CATEGORY_EXEMPLARS
@@ -229,20 +233,46 @@ def test_unknown_strategy_or_backend_is_a_user_error() -> None:
         build_messages(task, "nope", "zero_shot")
 
 
-def test_backend_without_a_prompt_template_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(strategies, "_known_backends", lambda: ("cpp", "plugin"))
-    with pytest.raises(UserError, match=r"backend 'plugin' has no prompt description.*backends/plugin\.md\.j2"):
-        build_messages(load_task("relu"), "plugin", "zero_shot")
+class NewHardware(CppBackend):
+    """A plugin backend: one class plus its own folder of prompt material (set per test)."""
+
+    name = "newhw"
+    folder: Path = Path("/nonexistent")
+
+    @classmethod
+    def material_dir(cls) -> Path:
+        return cls.folder
 
 
-def test_backend_without_exemplar_solutions_needs_zero_shot(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def plugin_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Registers ``newhw`` through the entry-point group, its material in an empty folder."""
+    plugin = EntryPoint(name="newhw", value=f"{__name__}:NewHardware", group=registry.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [plugin])
+    monkeypatch.setattr(NewHardware, "folder", tmp_path)
+    strategies._known_backends.cache_clear()
+    strategies._example.cache_clear()
+    yield tmp_path
+    strategies._known_backends.cache_clear()
+    strategies._example.cache_clear()
+
+
+def test_backend_without_a_prompt_template_is_a_user_error(plugin_folder: Path) -> None:
+    with pytest.raises(UserError, match=r"backend 'newhw' has no prompt description: add .*/prompt\.md\.j2"):
+        build_messages(load_task("relu"), "newhw", "zero_shot")
+
+
+def test_backend_prompt_material_comes_from_its_own_folder(plugin_folder: Path) -> None:
     # A backend that has a description but no bundled answers yet: one-shot cannot show an example.
-    monkeypatch.setattr(strategies, "_known_backends", lambda: ("cpp", "newhw"))
-    monkeypatch.setattr(strategies, "backend_template", lambda backend: "backends/cpp.md.j2")
+    (plugin_folder / "prompt.md.j2").write_text("Write kernels for the {{ backend }} accelerator, NEWHW-RULES.\n")
     with pytest.raises(UserError, match="no bundled solution of the exemplar task.*use --strategy zero_shot"):
         build_messages(load_task("softmax"), "newhw", "add_shot")
     system, user = build_messages(load_task("softmax"), "newhw", "zero_shot")
-    assert "newhw backend" in system.content and "## Example" not in user.content
+    assert "newhw accelerator, NEWHW-RULES" in system.content and "## Example" not in user.content
+    # Its bundled answers are the one-shot examples, found through the backend.
+    (plugin_folder / f"{ADD_EXEMPLAR}.txt").write_text(bundled_solution(ADD_EXEMPLAR, "cpp") or "")
+    _, user = build_messages(load_task("softmax"), "newhw", "add_shot")
+    assert solution_code(ADD_EXEMPLAR) in user.content
 
 
 def test_strict_undefined_catches_a_missing_variable() -> None:
@@ -258,4 +288,7 @@ def test_templates_ship_in_the_wheel() -> None:
     shipped = {p for pattern in package_data["multikernelbench"] for p in package_root.glob(pattern)}
     templates = set(TEMPLATES_DIR.rglob("*.j2"))
     assert templates and templates <= shipped
-    assert (TEMPLATES_DIR / "backends" / "cpp.md.j2") in templates
+    # Each backend's prompt template lives beside its bundled answers, and ships too.
+    for backend in ("cpp", "cuda", "triton", "pallas"):
+        template = get_backend(backend).material_dir() / "prompt.md.j2"
+        assert template.is_file() and template in shipped, backend

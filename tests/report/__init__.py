@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
-from multikernelbench.store import RunInfo, Store, StoredVerdict
+from multikernelbench.records import StoredVerdict
+from multikernelbench.store import RunInfo, Store
 
 
 def _timing(median_ms: float) -> TimingStats:

@@ -17,6 +17,9 @@ ENTRY_POINT_GROUP = "multikernelbench.backends"
 
 BUILTIN_BACKENDS: dict[str, str] = {
     "cpp": "multikernelbench.backends.cpp:CppBackend",
+    "cuda": "multikernelbench.backends.cuda:CudaBackend",
+    "triton": "multikernelbench.backends.triton:TritonBackend",
+    "pallas": "multikernelbench.backends.pallas:PallasBackend",
 }
 
 

@@ -31,6 +31,9 @@ def evaluate(
     check_timeout: options.CheckTimeout = 300.0,
     time_timeout: options.TimeTimeout = 300.0,
     cache_dir: options.CacheDir = None,
+    build_only: options.BuildOnly = False,
+    worker_python: options.WorkerPython = None,
+    cuda_graphs: options.CudaGraphs = False,
     compile_baseline: options.CompileBaseline = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
 ) -> None:
@@ -43,7 +46,8 @@ def evaluate(
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read response file {response} ({type(exc).__name__}); pass a text file") from None
     config = options.make_config(size, tolerance, trials, seed, no_timing, memory_limit, build_timeout,
-                                 check_timeout, time_timeout, cache_dir, compile_baseline=compile_baseline)
+                                 check_timeout, time_timeout, cache_dir, compile_baseline=compile_baseline,
+                                 build_only=build_only, worker_python=worker_python, cuda_graphs=cuda_graphs)
     evaluator = Evaluator(backend, config)
     evaluator.resolve_profile(chosen)
     record = evaluator.evaluate(chosen, text)

@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from multikernelbench.errors import UserError
-from multikernelbench.evaluation.evaluator import EvalConfig, default_memory_limit
+from multikernelbench.backends.devices import default_memory_limit
+from multikernelbench.evaluation.evaluator import EvalConfig
+from multikernelbench.evaluation.protocol import TimingSpec
 from multikernelbench.evaluation.tolerances import (
     TOLERANCE_PROFILES,
     check_profile_name,
@@ -40,6 +42,26 @@ CompileBaseline = Annotated[
                  help="Also time torch.compile of the reference, for a second speedup (costs a compile per task)."),
 ]
 
+BuildOnly = Annotated[
+    bool, typer.Option("--build-only", help="Only build answers (a GPU backend on a machine without its GPU): "
+                       "compile verdicts, never a pass."),
+]
+WorkerPython = Annotated[
+    Path | None, typer.Option("--worker-python", help="Python interpreter that builds and runs answers, e.g. a venv "
+                              "with a CUDA build of torch (default: this one).", exists=True, dir_okay=False),
+]
+CudaGraphs = Annotated[
+    bool, typer.Option("--cuda-graphs", help="Time CUDA-graph replays (removes launch overhead from microsecond "
+                       "kernels); falls back to events where an answer cannot be captured."),
+]
+
+
+def split_list(values: list[str] | None) -> list[str] | None:
+    """Accept both repeated options and comma-separated lists."""
+    if not values:
+        return None
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
 
 def make_config(
     size: str | None,
@@ -53,6 +75,9 @@ def make_config(
     time_timeout: float,
     cache_dir: Path | None,
     compile_baseline: bool = True,
+    build_only: bool = False,
+    worker_python: Path | None = None,
+    cuda_graphs: bool = False,
 ) -> EvalConfig:
     if size is not None and size not in ("small", "full"):
         raise UserError(f"unknown size '{size}'; use --size small or --size full")
@@ -75,4 +100,7 @@ def make_config(
         time_timeout_s=time_timeout,
         cache_dir=cache_dir or default_cache_dir(),
         compile_baseline=compile_baseline,
+        build_only=build_only,
+        worker_python=str(worker_python.resolve()) if worker_python else None,
+        timing_plan=TimingSpec(cuda_graphs=cuda_graphs),
     )

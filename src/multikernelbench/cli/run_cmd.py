@@ -21,7 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from multikernelbench.backends.base import cpu_count
+from multikernelbench.backends.devices import cpu_count
 from multikernelbench.cli import options
 from multikernelbench.errors import UserError
 from multikernelbench.evaluation.evaluator import Evaluator
@@ -53,13 +53,6 @@ from multikernelbench.tasks.loader import select_tasks
 from multikernelbench.tasks.task import Task
 
 EXIT_REQUESTS_FAILED = 1
-
-
-def _split(values: list[str] | None) -> list[str] | None:
-    """Accept both repeated options and comma-separated lists."""
-    if not values:
-        return None
-    return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
 def run(
@@ -102,6 +95,9 @@ def run(
     check_timeout: options.CheckTimeout = 300.0,
     time_timeout: options.TimeTimeout = 300.0,
     cache_dir: options.CacheDir = None,
+    build_only: options.BuildOnly = False,
+    worker_python: options.WorkerPython = None,
+    cuda_graphs: options.CudaGraphs = False,
 ) -> None:
     """Ask a model for answers and evaluate them. With no options: one bundled solution per category, on the CPU."""
     console = Console(stderr=True)
@@ -114,7 +110,8 @@ def run(
     if request_timeout <= 0:
         raise UserError("--request-timeout must be a positive number of seconds")
     config = options.make_config(size, tolerance, trials, seed, no_timing, memory_limit, build_timeout,
-                                 check_timeout, time_timeout, cache_dir, compile_baseline=compile_baseline)
+                                 check_timeout, time_timeout, cache_dir, compile_baseline=compile_baseline,
+                                 build_only=build_only, worker_python=worker_python, cuda_graphs=cuda_graphs)
     evaluator = Evaluator(backend, config)
     params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_tokens)
     source = make_source(model, backend, params, base_url=base_url, api_key_env=api_key_env,
@@ -168,7 +165,7 @@ def run(
 
 def _choose_tasks(tasks: list[str] | None, categories: list[str] | None, asks_model: bool) -> list[Task]:
     if tasks or categories:
-        return select_tasks(_split(tasks), _split(categories))
+        return select_tasks(options.split_list(tasks), options.split_list(categories))
     if asks_model:
         return select_tasks()
     # The embedded default: one bundled solution per category (the category exemplars).

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from multikernelbench.backends.registry import backend_names
 from multikernelbench.generation.solutions import solution_tasks
 from multikernelbench.tasks.loader import load_task, select_tasks
 
@@ -24,14 +25,14 @@ def tasks(
         print(load_task(source).source, end="")
         return
     chosen = select_tasks(category_names=[category] if category else None)
-    solved = set(solution_tasks("cpp"))
+    solved = {name: set(solution_tasks(name)) for name in backend_names()}
     rows = [
         {
             "name": t.name,
             "category": t.category,
             "description": t.description,
             "profiles": list(t.profile_names),
-            "solutions": ["cpp"] if t.name in solved else [],
+            "solutions": [backend for backend, names in solved.items() if t.name in names],
         }
         for t in chosen
     ]

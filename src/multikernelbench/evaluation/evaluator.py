@@ -1,37 +1,41 @@
-"""The parent side of an evaluation: extract, build, check and time one candidate, each in a child.
-
-Nothing here runs candidate code. Each phase's worker outcome becomes a
-:class:`PhaseResult`, and together they make the :class:`EvalRecord`.
-
-The torch.compile baseline is timed in the check worker, interleaved with the
-candidate and the eager reference. It never decides the verdict: a reference
-that inductor cannot compile is reported in the time phase's detail, and a
-worker that dies or hangs while compiling is run again without the baseline.
-"""
-
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
+import json
 import os
 import platform
 import secrets
+import subprocess
+import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from multikernelbench.backends.base import Backend
-from multikernelbench.backends.registry import require_backend
+from multikernelbench.backends.base import BUILD_ONLY, INTERPRETER, NATIVE, SHARED_CACHE_VARIABLE, Backend
+from multikernelbench.backends.devices import default_memory_limit, device_class
+from multikernelbench.backends.registry import get_backend
+from multikernelbench.errors import UserError
 from multikernelbench.evaluation.extraction import extract_candidate
 from multikernelbench.evaluation.gate import BuildTimingGate
+from multikernelbench.evaluation.protocol import (
+    BuildReport,
+    CheckReport,
+    EnvReport,
+    Failure,
+    Phase,
+    TaskSpec,
+    TimeReport,
+    TimingSpec,
+    WorkerRequest,
+)
 from multikernelbench.evaluation.sandbox import (
     WorkerOutcome,
     child_environment,
     run_worker,
 )
-from multikernelbench.evaluation.timing import TimingPlan
 from multikernelbench.evaluation.tolerances import check_profile_name
 from multikernelbench.evaluation.worker import BUILT_MARKER
 from multikernelbench.paths import default_cache_dir
@@ -43,14 +47,9 @@ _ADDRESS_SPACE_HEADROOM = 4 * 2**30
 _INFO_CHARS = 2000
 
 
-def default_memory_limit() -> int:
-    """Half the machine's memory: a runaway candidate must not take the evaluator down with it."""
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-
-
 @dataclass(frozen=True)
 class EvalConfig:
-    """How to evaluate: sizes, tolerances, trials and limits."""
+    """How to evaluate: sizes, tolerances, trials, limits and where workers run."""
 
     profile: str | None = None  # None: "small" where the task has it, else "full"
     tolerance: str = "strict"
@@ -61,14 +60,17 @@ class EvalConfig:
     time_timeout_s: float = 300.0
     memory_limit_bytes: int = field(default_factory=default_memory_limit)
     timing: bool = True
-    timing_plan: TimingPlan = field(default_factory=TimingPlan)
-    timing_input_sets: int = 3
+    timing_plan: TimingSpec = field(default_factory=TimingSpec)
     cache_dir: Path = field(default_factory=default_cache_dir)
     compile_baseline: bool = True  # also time torch.compile(reference) when the candidate passed the check
+    build_only: bool = False  # only build (a backend whose device this machine lacks): compile verdicts only
+    worker_python: str | None = None  # the interpreter of workers (e.g. a venv with a CUDA build of torch)
 
     def __post_init__(self) -> None:
         # Workers run in temporary folders: a relative cache path would point somewhere else there.
         object.__setattr__(self, "cache_dir", Path(self.cache_dir).expanduser().resolve())
+        if self.worker_python and os.sep in self.worker_python:
+            object.__setattr__(self, "worker_python", str(Path(self.worker_python).expanduser().absolute()))
         check_profile_name(self.tolerance)
         if self.num_input_sets < 1:
             raise ValueError("num_input_sets must be at least 1")
@@ -77,8 +79,9 @@ class EvalConfig:
     def phase_limits(self) -> dict[str, float]:
         # "start" covers interpreter and torch start-up before the first phase event. Compiling the
         # baseline gets a limit of its own, as long as timing's, so that neither eats into the other.
-        return {"start": 120.0, "build": self.build_timeout_s, "check": self.check_timeout_s,
-                "time": self.time_timeout_s, "compile_baseline": self.time_timeout_s}
+        return {Phase.START.value: 120.0, Phase.BUILD.value: self.build_timeout_s,
+                Phase.CHECK.value: self.check_timeout_s, Phase.TIME.value: self.time_timeout_s,
+                Phase.COMPILE_BASELINE.value: self.time_timeout_s}
 
     @property
     def inductor_cache_dir(self) -> Path:
@@ -109,14 +112,48 @@ class BuildResult:
     cache_hit: bool = False
 
 
+@dataclass(frozen=True)
+class Toolchain:
+    """What the workers' interpreter reports about a backend: why it cannot build, and what changes a build."""
+
+    unavailable: str | None
+    facts: dict[str, str]
+
+
+@cache
+def probe_toolchain(backend_name: str, python: str, build_only: bool) -> Toolchain:
+    """The backend's availability and toolchain as the workers' interpreter sees them (no torch import)."""
+    if python == sys.executable:
+        backend = get_backend(backend_name)
+        return Toolchain(backend.unavailable_reason(),
+                         {**backend.toolchain(build_only), "python": platform.python_version()})
+    command = [python, "-m", "multikernelbench.backends.toolchains", backend_name, *(["--build-only"] * build_only)]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=120, env=child_environment())
+        data = json.loads(out.stdout)
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        raise UserError(f"the worker interpreter {python} could not describe its toolchain; check that it runs and "
+                        "has torch installed (pip install torch ninja psutil)") from None
+    return Toolchain(data["unavailable"], data["toolchain"])
+
+
 class Evaluator:
     """Evaluates candidates for one backend; safe to share between threads."""
 
     def __init__(self, backend_name: str, config: EvalConfig | None = None) -> None:
-        self.backend: Backend = require_backend(backend_name)
         self.config = config or EvalConfig()
-        # Shared by all threads using this evaluator: builds overlap, device use does not.
-        self.gate = BuildTimingGate()
+        self.backend: Backend = get_backend(backend_name)
+        self.python = self.config.worker_python or sys.executable
+        self.toolchain = probe_toolchain(backend_name, self.python, self.config.build_only)
+        if self.toolchain.unavailable:
+            raise UserError(f"backend '{backend_name}' is unavailable: {self.toolchain.unavailable}")
+        #: native, interpreter or build_only: how this machine runs the backend.
+        self.mode = self.backend.mode(self.config.build_only)
+        self.device = device_class("cpu" if self.mode == INTERPRETER else self.backend.device_kind)
+        self.host_timing = self.device.is_host
+        # Shared by all threads using this evaluator: builds overlap; each device (lane) has one user at a time.
+        self.lanes = max(1, self.device.count()) if self.mode == NATIVE else 1
+        self.gate = BuildTimingGate(self.lanes)
 
     # ---- the three steps, usable apart so a scheduler can overlap them ----
 
@@ -125,68 +162,70 @@ class Evaluator:
         extraction = extract_candidate(response)
         seconds = time.monotonic() - start
         if extraction.source is None:
-            return None, PhaseResult("extract", False, seconds, extraction.error)
-        digest = _source_digest(self.backend.name, extraction.source)
+            return None, PhaseResult(Phase.EXTRACT.value, False, seconds, extraction.error,
+                                     failure=Failure.NO_CODE.value)
+        digest = build_key(self.backend.name, self.toolchain.facts, extraction.source)
         build_dir = self.config.cache_dir / "builds" / self.backend.name / digest[:24]
         build_dir.mkdir(parents=True, exist_ok=True)
         candidate = Candidate(extraction.source, digest, build_dir)
         if not candidate.source_path.exists():
             candidate.source_path.write_text(extraction.source)
-        return candidate, PhaseResult("extract", True, seconds, detail={"digest": digest})
+        return candidate, PhaseResult(Phase.EXTRACT.value, True, seconds, detail={"digest": digest})
 
     def build(self, candidate: Candidate) -> BuildResult:
-        """Build in a child; a source that built before is a cache hit with no child at all.
+        """Build in a child; a build key that built before is a cache hit with no child at all.
 
         The check worker loads the candidate again in any case, so a stale or
         forged marker can only skip work, never pass a broken build.
         """
         if (candidate.build_dir / BUILT_MARKER).exists():
-            return BuildResult(PhaseResult("build", True, 0.0, detail={"cache_hit": True}), cache_hit=True)
-        request = self._request("build", candidate)
-        with tempfile.TemporaryDirectory(prefix="mkb-build-") as work:
-            outcome = run_worker(request, Path(work), self.config.phase_limits, self.config.memory_limit_bytes,
-                                 self._env(candidate))
-            report = outcome.event("build")
-            if report is None:
-                return BuildResult(PhaseResult("build", False, outcome.seconds, outcome.death(),
-                                               detail={"log": _trim_log(outcome.log_tail())}))
-            if not report["ok"]:
-                return BuildResult(PhaseResult("build", False, report["seconds"], report["error"],
-                                               detail={"log": _trim_log(outcome.log_tail()),
-                                                       "traceback": report.get("traceback", "")}))
-            return BuildResult(PhaseResult("build", True, report["seconds"], detail={"cache_hit": report["cache_hit"]}),
-                               cache_hit=report["cache_hit"])
+            return BuildResult(PhaseResult(Phase.BUILD.value, True, 0.0, detail={"cache_hit": True}), cache_hit=True)
+        outcome = self._run(self._request("build", candidate), candidate, "mkb-build-")
+        report: BuildReport | None = outcome.last(BuildReport)
+        if report is None:
+            return BuildResult(PhaseResult(Phase.BUILD.value, False, outcome.seconds, outcome.death(),
+                                           detail={"log": _trim_log(outcome.log_tail())},
+                                           failure=outcome.failure().value))
+        if not report.ok:
+            return BuildResult(PhaseResult(Phase.BUILD.value, False, report.seconds, report.error,
+                                           detail={"log": _trim_log(outcome.log_tail()), "traceback": report.traceback},
+                                           failure=report.failure))
+        return BuildResult(PhaseResult(Phase.BUILD.value, True, report.seconds, detail={"cache_hit": report.cache_hit}),
+                           cache_hit=report.cache_hit)
 
-    def check_and_time(self, task: Task, candidate: Candidate, seed: int) -> tuple[list[PhaseResult], WorkerOutcome]:
-        profile = self.resolve_profile(task)
-        request = self._request("check", candidate)
-        request.update(
+    def check_and_time(self, task: Task, candidate: Candidate, seed: int,
+                       lane: int | None = None) -> tuple[list[PhaseResult], WorkerOutcome]:
+        """Check (and time) in one worker on device ``lane`` (None: whatever the worker sees)."""
+        request = replace(
+            self._request("check", candidate),
             # The worker re-parses the source, so profile constants keep their exact Python types.
-            task={"name": task.name, "category": task.category, "path": task.path, "source": task.source},
-            profile=profile,
+            task=TaskSpec(task.name, task.category, task.path, task.source),
+            profile=self.resolve_profile(task),
             tolerance=self.config.tolerance,
             init_seed=seed,
-            input_seeds=[seed + i + 1 for i in range(self.config.num_input_sets)],
-            timing={"enabled": self.config.timing, **asdict(self.config.timing_plan)},
-            timing_input_sets=self.config.timing_input_sets,
-            compile_baseline=self.config.timing and self.config.compile_baseline,
+            input_seeds=tuple(seed + i + 1 for i in range(self.config.num_input_sets)),
+            timing=self.timing_plan() if self.config.timing else None,
+            # Against interpreted kernels a compiled baseline measures nothing of interest.
+            compile_baseline=self.config.timing and self.config.compile_baseline and self.mode != INTERPRETER,
         )
-        outcome = self._run_check(request, candidate)
+        outcome = self._run(request, candidate, "mkb-check-", lane)
         lost_baseline = None
         if _died_compiling_baseline(outcome):
             # The candidate passed the check, and its timing never began: measure it again without
             # the baseline rather than blame it for the compiler (costs one more worker, rarely).
             lost_baseline = f"{outcome.death()}; timed again without the compile baseline"
-            outcome = self._run_check({**request, "compile_baseline": False}, candidate)
+            outcome = self._run(replace(request, compile_baseline=False), candidate, "mkb-check-", lane)
         phases = _check_phases(outcome, self.config.timing)
-        if lost_baseline and phases[-1].phase == "time":
+        if lost_baseline and phases[-1].phase == Phase.TIME.value:
             phases[-1] = replace(phases[-1], detail={**phases[-1].detail, "compile_baseline_error": lost_baseline})
         return phases, outcome
 
-    def _run_check(self, request: dict[str, Any], candidate: Candidate) -> WorkerOutcome:
-        with tempfile.TemporaryDirectory(prefix="mkb-check-") as work:
-            return run_worker(request, Path(work), self.config.phase_limits, self.config.memory_limit_bytes,
-                              self._env(candidate))
+    def timing_plan(self) -> TimingSpec:
+        """The configured plan; a token one for interpreted kernels, whose times are labelled, never speeds."""
+        plan = self.config.timing_plan
+        if self.mode == INTERPRETER:
+            return replace(plan, warmup=1, min_trials=3, max_trials=3, budget_s=0.0, cuda_graphs=False)
+        return plan
 
     def resolve_profile(self, task: Task) -> str:
         if self.config.profile is None:
@@ -200,7 +239,7 @@ class Evaluator:
         """Every phase in order; the first failure ends the evaluation with its verdict.
 
         Thread-safe: concurrent calls overlap their builds, but check and time
-        one at a time, and on a host-CPU backend never while anything builds.
+        one at a time, and on the host CPU never while anything builds.
         """
         seed = self.config.seed if self.config.seed is not None else secrets.randbelow(2**31 - 1000)
         profile = self.resolve_profile(task)
@@ -211,8 +250,13 @@ class Evaluator:
             build = self.build(candidate)
         if not build.phase.ok:
             return self.record(task, profile, seed, [extract_phase, build.phase])
-        with self.gate.timing(exclusive=self.backend.runs_on_host_cpu):
-            phases, outcome = self.check_and_time(task, candidate, seed)
+        if self.mode == BUILD_ONLY:
+            skipped = PhaseResult(Phase.CHECK.value, False, 0.0, "build-only evaluation: this machine has no "
+                                  f"{self.backend.device_kind} device to run the answer on",
+                                  failure=Failure.UNSUPPORTED.value)
+            return self.record(task, profile, seed, [extract_phase, build.phase, skipped], None, build.cache_hit)
+        with self.gate.timing(exclusive=self.host_timing) as lane:
+            phases, outcome = self.check_and_time(task, candidate, seed, lane)
         return self.record(task, profile, seed, [extract_phase, build.phase, *phases], outcome, build.cache_hit)
 
     def record(
@@ -227,26 +271,30 @@ class Evaluator:
         """Fold phase results into a verdict."""
         failed = next((p for p in phases if not p.ok), None)
         by_name = {p.phase: p for p in phases}
-        build = by_name.get("build")
-        check = by_name.get("check")
-        timing = outcome.event("time") if outcome else None
-        env = outcome.event("env") if outcome else None
+        build = by_name.get(Phase.BUILD.value)
+        check = by_name.get(Phase.CHECK.value)
+        timing: TimeReport | None = outcome.last(TimeReport) if outcome else None
+        env: EnvReport | None = outcome.last(EnvReport) if outcome else None
         runtime = baseline = compile_baseline = None
-        if timing and timing.get("ok"):
-            runtime = TimingStats.from_samples(timing["candidate_ms"])
-            baseline = TimingStats.from_samples(timing["baseline_ms"])
-            if timing.get("compile_baseline_ms"):
-                compile_baseline = TimingStats.from_samples(timing["compile_baseline_ms"])
+        if timing is not None and timing.ok:
+            runtime = TimingStats.from_samples(timing.candidate_ms)
+            baseline = TimingStats.from_samples(timing.baseline_ms)
+            if timing.compile_baseline_ms:
+                compile_baseline = TimingStats.from_samples(timing.compile_baseline_ms)
+        # A JIT kernel that failed to compile on its first call is a compile failure, wherever it surfaced.
+        compiled = build is not None and build.ok and not (failed and failed.failure == Failure.COMPILE.value)
         compile_info = ""
         if build is not None and not build.ok:
             compile_info = f"{build.error}\n{build.detail.get('log', '')}".strip()
-        elif by_name["extract"].ok is False:
-            compile_info = by_name["extract"].error or ""
+        elif not compiled and failed is not None:
+            compile_info = failed.error or ""
+        elif by_name[Phase.EXTRACT.value].ok is False:
+            compile_info = by_name[Phase.EXTRACT.value].error or ""
         return EvalRecord(
             task=task.name,
             backend=self.backend.name,
             profile=profile,
-            compiled=build is not None and build.ok,
+            compiled=compiled,
             correctness=check is not None and check.ok,
             failed_phase=failed.phase if failed else None,
             error=failed.error if failed else None,
@@ -255,74 +303,97 @@ class Evaluator:
             runtime=runtime,
             baseline=baseline,
             compile_baseline=compile_baseline,
-            hardware=env["hardware"] if env else {},
-            versions=env["versions"] if env else _parent_versions(),
+            hardware=env.hardware if env else {},
+            versions=env.versions if env else self._parent_versions(),
             compile_info=compile_info[:_INFO_CHARS],
             correctness_info=(check.error or "")[:_INFO_CHARS] if check is not None else "",
             build_cache_hit=cache_hit,
+            mode=self.mode,
+            timing_clock=timing.clock if timing is not None and timing.ok else "",
+            timing_warnings=timing.warnings if timing is not None and timing.ok else (),
         )
 
     # ---- helpers ----
 
-    def _request(self, mode: str, candidate: Candidate) -> dict[str, Any]:
+    def _request(self, step: str, candidate: Candidate) -> WorkerRequest:
         limit = self.config.memory_limit_bytes
-        return {
-            "mode": mode,
-            "backend": self.backend.name,
-            "candidate_path": str(candidate.source_path),
-            "module_name": candidate.module_name,
-            "build_dir": str(candidate.build_dir),
-            "address_space_limit": limit + _ADDRESS_SPACE_HEADROOM if limit else None,
-        }
+        return WorkerRequest(
+            step=step,
+            backend=self.backend.name,
+            mode=self.mode,
+            candidate_path=str(candidate.source_path),
+            module_name=candidate.module_name,
+            build_dir=str(candidate.build_dir),
+            address_space_limit=limit + _ADDRESS_SPACE_HEADROOM if limit else None,
+        )
 
-    def _env(self, candidate: Candidate) -> dict[str, str]:
+    def _run(self, request: WorkerRequest, candidate: Candidate, prefix: str, lane: int | None = None) -> WorkerOutcome:
+        with tempfile.TemporaryDirectory(prefix=prefix) as work:
+            return run_worker(request, Path(work), self.config.phase_limits, self.config.memory_limit_bytes,
+                              self._env(candidate, lane), python=self.python)
+
+    def _env(self, candidate: Candidate, lane: int | None = None) -> dict[str, str]:
         # Inductor writes its caches to /tmp/torchinductor_$USER unless told otherwise; keep them in our
-        # cache instead, where later workers find them. Triton's cache (GPU backends) defaults elsewhere.
-        inductor = self.config.inductor_cache_dir
-        extra = {"TORCHINDUCTOR_CACHE_DIR": str(inductor), "TRITON_CACHE_DIR": str(inductor / "triton")}
-        return child_environment(extra | self.backend.build_environment(candidate.build_dir))
+        # cache instead, where later workers find them.
+        extra = {"TORCHINDUCTOR_CACHE_DIR": str(self.config.inductor_cache_dir),
+                 SHARED_CACHE_VARIABLE: str(self.config.cache_dir)}
+        if lane is not None and self.lanes > 1:
+            extra |= self.device.worker_environment(lane)  # one physical GPU per lane
+        return child_environment(extra | self.backend.build_environment(candidate.build_dir, self.mode))
+
+    def _parent_versions(self) -> dict[str, Any]:
+        from multikernelbench import __version__
+
+        return {"multikernelbench": __version__, **self.toolchain.facts}
 
 
 def _check_phases(outcome: WorkerOutcome, timing_enabled: bool) -> list[PhaseResult]:
     """Check and time phase results from one worker, including a worker that died mid-way."""
     phases: list[PhaseResult] = []
-    check = outcome.event("check")
+    check: CheckReport | None = outcome.last(CheckReport)
     if check is None:
         detail = {"log": _trim_log(outcome.log_tail())}
-        return [PhaseResult("check", False, outcome.seconds, outcome.death(), detail=detail)]
-    phases.append(PhaseResult("check", check["ok"], check["seconds"], check.get("error"),
-                              detail={k: check[k] for k in ("trials", "traceback") if k in check}))
-    if not check["ok"] or not timing_enabled:
+        return [PhaseResult(Phase.CHECK.value, False, outcome.seconds, outcome.death(), detail=detail,
+                            failure=outcome.failure().value)]
+    detail = {"trials": check.trials, **({"traceback": check.traceback} if check.traceback else {})}
+    phases.append(PhaseResult(Phase.CHECK.value, check.ok, check.seconds, check.error, detail=detail,
+                              failure=check.failure))
+    if not check.ok or not timing_enabled:
         return phases
-    timing = outcome.event("time")
+    timing: TimeReport | None = outcome.last(TimeReport)
     if timing is None:
-        phases.append(PhaseResult("time", False, outcome.seconds, outcome.death(),
-                                  detail={"log": _trim_log(outcome.log_tail())}))
-    elif not timing["ok"]:
-        phases.append(PhaseResult("time", False, timing["seconds"], timing["error"],
-                                  detail={"traceback": timing.get("traceback", "")}))
+        phases.append(PhaseResult(Phase.TIME.value, False, outcome.seconds, outcome.death(),
+                                  detail={"log": _trim_log(outcome.log_tail())}, failure=outcome.failure().value))
+    elif not timing.ok:
+        phases.append(PhaseResult(Phase.TIME.value, False, timing.seconds, timing.error,
+                                  detail={"traceback": timing.traceback}, failure=timing.failure))
     else:
-        detail = {"trials": len(timing["candidate_ms"])}
-        detail.update({k: timing[k] for k in ("compile_baseline_compile_s", "compile_baseline_error") if k in timing})
-        phases.append(PhaseResult("time", True, timing["seconds"], detail=detail))
+        detail = {"trials": len(timing.candidate_ms), "clock": timing.clock}
+        if timing.compile_baseline_compile_s is not None:
+            detail["compile_baseline_compile_s"] = timing.compile_baseline_compile_s
+        if timing.compile_baseline_error:
+            detail["compile_baseline_error"] = timing.compile_baseline_error
+        if timing.warnings:
+            detail["warnings"] = list(timing.warnings)
+        phases.append(PhaseResult(Phase.TIME.value, True, timing.seconds, detail=detail))
     return phases
 
 
 def _died_compiling_baseline(outcome: WorkerOutcome) -> bool:
     """True when the worker passed the check, then died or was killed while compiling the baseline."""
-    check = outcome.event("check")
-    return (bool(check and check["ok"]) and outcome.event("time") is None
-            and outcome.last_phase == "compile_baseline")
+    check: CheckReport | None = outcome.last(CheckReport)
+    return (bool(check and check.ok) and outcome.last(TimeReport) is None
+            and outcome.last_phase == Phase.COMPILE_BASELINE.value)
 
 
-def _source_digest(backend: str, source: str) -> str:
-    """Build-cache key: the source plus what changes the build's result (backend, torch, Python)."""
-    try:
-        torch_version = importlib.metadata.version("torch")
-    except importlib.metadata.PackageNotFoundError:
-        torch_version = "none"
-    key = "\0".join([backend, torch_version, platform.python_version(), source])  # noqa: FLY002 - fields read better
-    return hashlib.sha256(key.encode()).hexdigest()
+def build_key(backend: str, toolchain: dict[str, str], source: str) -> str:
+    """Build-cache key: the source plus everything that changes the built artefact.
+
+    The toolchain names the torch build (version, commit, CUDA), the Python version, the
+    compilers and toolkits and the target architecture, as the workers' interpreter sees them.
+    """
+    facts = json.dumps(toolchain, sort_keys=True)
+    return hashlib.sha256("\0".join([backend, facts, source]).encode()).hexdigest()
 
 
 def _trim_log(log: str, max_lines: int = 40) -> str:
@@ -331,10 +402,3 @@ def _trim_log(log: str, max_lines: int = 40) -> str:
     errors = [ln for ln in lines if "error" in ln.lower()]
     chosen = errors[:max_lines] if errors else lines[-max_lines:]
     return "\n".join(chosen)[-_INFO_CHARS:]
-
-
-def _parent_versions() -> dict[str, Any]:
-    from multikernelbench import __version__
-
-    return {"multikernelbench": __version__, "python": platform.python_version()}
-

@@ -1,8 +1,10 @@
-"""Keeping CPU timing away from builds.
+"""Keeping timing away from builds, and giving each device lane one checker at a time.
 
-Builds take a shared hold; timing on a backend that runs on the host CPU takes
-an exclusive hold, which waits for running builds to finish and holds back
-new ones, so a compiler never steals cores from a measurement.
+Builds take a shared hold. Checking and timing take one of the device's lanes
+(one per GPU on the host; one for the host CPU); on the host CPU the hold is
+also exclusive of builds: it waits for running builds to finish and holds back
+new ones, so a compiler never steals cores from a measurement. On a GPU,
+builds go on while other candidates are checked and timed.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from contextlib import contextmanager
 
 
 class BuildTimingGate:
-    """A readers-writer lock that favours the writer (exclusive timing)."""
+    """A readers-writer lock that favours the writer (exclusive timing), with ``lanes`` writer slots."""
 
-    def __init__(self) -> None:
+    def __init__(self, lanes: int = 1) -> None:
+        if lanes < 1:
+            raise ValueError("a gate needs at least one lane")
         self._cond = threading.Condition()
         self._builders = 0
-        self._timing = False
-        self._exclusive = False
+        self._free = list(range(lanes))
+        self._exclusive = 0
         self._exclusive_waiting = 0
 
     @contextmanager
@@ -35,16 +39,19 @@ class BuildTimingGate:
                 self._cond.notify_all()
 
     @contextmanager
-    def timing(self, exclusive: bool) -> Iterator[None]:
-        """One device user at a time; also exclusive of builds when ``exclusive``."""
+    def timing(self, exclusive: bool) -> Iterator[int]:
+        """Hold a free lane (its index is yielded); also exclusive of builds when ``exclusive``."""
         with self._cond:
             self._exclusive_waiting += exclusive
-            self._cond.wait_for(lambda: not self._timing and (not exclusive or self._builders == 0))
+            self._cond.wait_for(lambda: bool(self._free) and (not exclusive or self._builders == 0))
             self._exclusive_waiting -= exclusive
-            self._timing, self._exclusive = True, exclusive
+            lane = self._free.pop(0)
+            self._exclusive += exclusive
         try:
-            yield
+            yield lane
         finally:
             with self._cond:
-                self._timing = self._exclusive = False
+                self._free.append(lane)
+                self._free.sort()
+                self._exclusive -= exclusive
                 self._cond.notify_all()

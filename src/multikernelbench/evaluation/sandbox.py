@@ -10,7 +10,6 @@ a child that dies without reporting is described, never taken for a pass.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import select
@@ -25,7 +24,8 @@ from typing import Any
 import psutil
 
 import multikernelbench
-from multikernelbench.generation.llm.secrets import is_secret
+from multikernelbench.evaluation.protocol import Done, Failure, PhaseStarted, Report, WorkerRequest, decode_report
+from multikernelbench.secrets import is_secret
 
 # Environment variables whose names look like credentials never reach untrusted code.
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.IGNORECASE)
@@ -37,20 +37,25 @@ _GRACE_AFTER_DONE_S = 5.0
 class WorkerOutcome:
     """What a worker reported before it ended, and how it ended."""
 
-    events: list[dict[str, Any]] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
     returncode: int | None = None
     killed_reason: str | None = None
+    killed_for: Failure | None = None
     last_phase: str | None = None
     seconds: float = 0.0
     log_path: Path | None = None
 
-    def event(self, name: str) -> dict[str, Any] | None:
-        """The last event called ``name``, if any."""
-        return next((e for e in reversed(self.events) if e.get("event") == name), None)
+    def last(self, kind: type[Any]) -> Any:
+        """The last report of type ``kind``, if any."""
+        return next((r for r in reversed(self.reports) if isinstance(r, kind)), None)
 
     @property
     def finished(self) -> bool:
-        return self.event("done") is not None
+        return self.last(Done) is not None
+
+    def failure(self) -> Failure:
+        """The kind of the worker's death when it did not finish: a limit it passed, else a crash."""
+        return self.killed_for or Failure.CRASH
 
     def death(self) -> str:
         """How the worker ended when it did not finish, in one line."""
@@ -84,23 +89,24 @@ def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def run_worker(
-    request: dict[str, Any],
+    request: WorkerRequest,
     work_dir: Path,
     phase_limits_s: dict[str, float],
     memory_limit_bytes: int | None,
     env: dict[str, str] | None = None,
+    python: str | None = None,
 ) -> WorkerOutcome:
-    """Run one worker to completion or until a limit kills it."""
+    """Run one worker (under ``python``, default this interpreter) to completion or until a limit kills it."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    request_path = work_dir / f"request-{request['mode']}.json"
-    request_path.write_text(json.dumps(request))
-    log_path = work_dir / f"{request['mode']}.log"
+    request_path = work_dir / f"request-{request.step}.json"
+    request_path.write_text(request.to_json())
+    log_path = work_dir / f"{request.step}.log"
     read_fd, write_fd = os.pipe()
     outcome = WorkerOutcome(log_path=log_path)
     start = time.monotonic()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "multikernelbench.evaluation.worker", str(request_path), str(write_fd)],
+            [python or sys.executable, "-m", "multikernelbench.evaluation.worker", str(request_path), str(write_fd)],
             pass_fds=(write_fd,),
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -142,14 +148,14 @@ def _supervise(
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
-                    event = _parse(line)
-                    if event is None:
+                    report = decode_report(line)
+                    if report is None:
                         continue
-                    outcome.events.append(event)
-                    if event.get("event") == "phase":
-                        outcome.last_phase = event.get("phase")
-                        deadline = time.monotonic() + phase_limits_s.get(outcome.last_phase, 60.0)
-                    elif event.get("event") == "done":
+                    outcome.reports.append(report)
+                    if isinstance(report, PhaseStarted):
+                        outcome.last_phase = report.phase
+                        deadline = time.monotonic() + phase_limits_s.get(report.phase, 60.0)
+                    elif isinstance(report, Done):
                         done_at = time.monotonic()
         else:
             time.sleep(_POLL_S)
@@ -164,6 +170,7 @@ def _supervise(
             phase = outcome.last_phase or "start"
             limit = phase_limits_s.get(phase, 60.0)
             outcome.killed_reason = f"time limit of {limit:g} s exceeded in the {phase} phase (hang or too slow)"
+            outcome.killed_for = Failure.TIMEOUT
             return
         if memory_limit_bytes and done_at is None:
             used = _tree_rss(proc.pid)
@@ -172,6 +179,7 @@ def _supervise(
                     f"memory limit exceeded: the worker used {used / 2**30:.1f} GiB, "
                     f"limit {memory_limit_bytes / 2**30:.1f} GiB"
                 )
+                outcome.killed_for = Failure.MEMORY
                 return
 
 
@@ -179,14 +187,6 @@ def _drain_soon(read_fd: int) -> bool:
     """After the worker exited: True while its pipe still has data to read (or a grandchild holds it briefly)."""
     ready, _, _ = select.select([read_fd], [], [], 0.5)
     return bool(ready)
-
-
-def _parse(line: bytes) -> dict[str, Any] | None:
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return None
-    return event if isinstance(event, dict) else None
 
 
 def _tree_rss(pid: int) -> int:

@@ -1,42 +1,71 @@
 """The child process that runs untrusted candidate code: ``python -m multikernelbench.evaluation.worker``.
 
-Arguments: the path of a JSON request and the number of a pipe to write events
-to, one JSON object per line. ``mode`` "build" executes the candidate's top
-level (which compiles its kernels) in its private build directory; ``mode``
-"check" loads it again, checks it against the reference on fresh seeded
-inputs and then times it against the eager reference and, when asked, the
-torch.compile'd reference. The parent enforces the time and memory limits and
-turns a silent death into a verdict; this process only reports what it saw.
+Arguments: the path of a :class:`~multikernelbench.evaluation.protocol.WorkerRequest`
+and the number of a pipe for reports. A ``build`` request executes the
+candidate's top level (which compiles its kernels) in its private build
+directory. A ``check`` request runs the steps in order, each returning a
+report: load (never building again), check against the reference on fresh
+seeded inputs made on the device, then time against the eager and, when asked,
+the torch.compile'd reference. An integrity step belongs between check and
+time. The parent enforces time and memory limits and turns a silent death into
+a verdict; this process only reports what it saw.
 """
 
 from __future__ import annotations
 
 import ctypes
 import fcntl
-import json
 import os
 import resource
 import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from multikernelbench.backends.base import INTERPRETER, Backend
+from multikernelbench.backends.devices import Device
+from multikernelbench.evaluation.protocol import (
+    BuildReport,
+    CheckReport,
+    Done,
+    EnvReport,
+    Failure,
+    Phase,
+    PhaseStarted,
+    Report,
+    TimeReport,
+    WorkerRequest,
+    encode_report,
+)
+
 BUILT_MARKER = "built.ok"
+# Below this reference time a GPU measurement is mostly launch overhead.
+_TOO_FAST_MS = 0.01
 
 
-class EventChannel:
-    """Writes one JSON event per line to the parent's pipe."""
+class ReportChannel:
+    """Writes one report per line to the parent's pipe."""
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
 
-    def send(self, event: str, **fields: Any) -> None:
-        line = json.dumps({"event": event, **fields}, default=str) + "\n"
-        os.write(self._fd, line.encode())
+    def send(self, report: Report) -> None:
+        os.write(self._fd, encode_report(report))
+
+
+@dataclass
+class CheckedCandidate:
+    """What the check step leaves for the time step: the live models, the task module and the device."""
+
+    candidate: Any  # None when only the baselines are timed
+    reference: Any
+    task_module: Any
+    device: Device
 
 
 def _die_with_parent() -> None:
@@ -57,15 +86,12 @@ def _limit_address_space(limit_bytes: int | None) -> None:
 
 
 @contextmanager
-def _build_lock(build_dir: Path):
-    """Serialise builds of one source across processes (two runs may evaluate the same answer)."""
+def _build_lock(backend: Backend, build_dir: Path) -> Iterator[None]:
+    """Serialise builds of one build key across processes (two runs may evaluate the same answer)."""
     build_dir.mkdir(parents=True, exist_ok=True)
     with open(build_dir / ".lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        # torch's own build lock is a plain file that a killed build leaves behind, and torch then waits on it
-        # forever. Holding our lock, no other process builds here, so any such file is stale.
-        for baton in build_dir.glob("torch_extensions/*/lock"):
-            baton.unlink(missing_ok=True)
+        backend.clear_stale_build_state(build_dir)
         try:
             yield
         finally:
@@ -77,105 +103,170 @@ def _error_text(exc: BaseException) -> str:
     return text if len(text) < 4000 else text[:4000] + " ..."
 
 
-def _load_candidate(backend: Any, request: dict[str, Any]):
-    build_dir = Path(request["build_dir"])
-    source_path = Path(request["candidate_path"])
-    with _build_lock(build_dir):
+def _failure_of(backend: Backend, exc: BaseException) -> Failure:
+    """The kind of a failure raised by candidate code: a JIT compile error, a device fault or a crash."""
+    if backend.is_compile_error(exc):
+        return Failure.COMPILE
+    if backend.is_device_fault(exc):
+        return Failure.DEVICE_FAULT
+    return Failure.CRASH
+
+
+def _load_candidate(backend: Backend, request: WorkerRequest) -> tuple[Any, bool]:
+    build_dir = Path(request.build_dir)
+    source_path = Path(request.candidate_path)
+    with _build_lock(backend, build_dir):
         cache_hit = (build_dir / BUILT_MARKER).exists()
-        module = backend.load_candidate(source_path.read_text(), request["module_name"], source_path)
+        module = backend.load_candidate(source_path.read_text(), request.module_name, source_path)
         if not isinstance(getattr(module, "ModelNew", None), type):
             raise TypeError("the candidate module defines no class ModelNew")
         (build_dir / BUILT_MARKER).write_text(str(time.time()))
     return module, cache_hit
 
 
-def run_build(backend: Any, request: dict[str, Any], channel: EventChannel) -> None:
-    channel.send("phase", phase="build")
+# ---- the steps ----
+
+
+def build_step(backend: Backend, request: WorkerRequest, channel: ReportChannel) -> BuildReport:
+    channel.send(PhaseStarted(Phase.BUILD.value))
     start = time.monotonic()
     try:
         _, cache_hit = _load_candidate(backend, request)
     except BaseException as exc:  # noqa: BLE001 - SystemExit from a candidate is a verdict too
-        channel.send("build", ok=False, error=_error_text(exc), traceback=traceback.format_exc()[-4000:],
-                     seconds=time.monotonic() - start)
-        return
-    channel.send("build", ok=True, cache_hit=cache_hit, seconds=time.monotonic() - start)
+        return BuildReport(False, time.monotonic() - start, _error_text(exc), Failure.COMPILE.value,
+                           traceback.format_exc()[-4000:])
+    return BuildReport(True, time.monotonic() - start, cache_hit=cache_hit)
 
 
-def run_check_and_time(backend: Any, request: dict[str, Any], channel: EventChannel) -> None:
+def check_step(backend: Backend, request: WorkerRequest, channel: ReportChannel
+               ) -> tuple[CheckReport, CheckedCandidate | None]:
     import torch
 
     from multikernelbench.evaluation.correctness import compare_inputs, compare_outputs
-    from multikernelbench.evaluation.timing import TimingPlan, time_interleaved
     from multikernelbench.tasks.runtime import load_module, make_inputs, make_model
     from multikernelbench.tasks.task import parse_task_source
 
-    channel.send("phase", phase="check")
+    channel.send(PhaseStarted(Phase.CHECK.value))
     start = time.monotonic()
-    tolerance = request["tolerance"]
-    seeds: list[int] = request["input_seeds"]
+    seeds = request.input_seeds
+    assert request.task is not None  # noqa: S101 - the evaluator always sends a task with a check
+    device = backend.device(request.mode)
     try:
-        task = parse_task_source(**request["task"])
-        task_module = load_module(task, request["profile"])
+        task_module = load_module(parse_task_source(**vars(request.task)), request.profile)
+        backend.forbid_builds()  # the build step built it: building again here would eat the check's time
         candidate_module, _ = _load_candidate(backend, request)
-        device = backend.device()
+        where = device.torch_device()
         with torch.no_grad():
-            candidate = make_model(candidate_module.ModelNew, task_module, request["init_seed"], device)
-            reference = make_model(task_module.Model, task_module, request["init_seed"], device)
+            candidate = make_model(candidate_module.ModelNew, task_module, request.init_seed, where)
+            reference = make_model(task_module.Model, task_module, request.init_seed, where)
             for index, seed in enumerate(seeds):
-                inputs = make_inputs(task_module, seed, device)
+                inputs = make_inputs(task_module, seed, where)
                 candidate_inputs = [_clone(x) for x in inputs]
                 reference_inputs = [_clone(x) for x in inputs]
                 # Candidate first, so it cannot pick up the reference's result from freed memory.
                 out = candidate(*candidate_inputs)
-                backend.synchronize()
+                device.synchronize()
                 expected = reference(*reference_inputs)
-                backend.synchronize()
-                problem = compare_outputs(out, expected, tolerance) or compare_inputs(
-                    candidate_inputs, reference_inputs, tolerance
-                )
+                device.synchronize()
+                problem = compare_outputs(out, expected, request.tolerance) or compare_inputs(
+                    candidate_inputs, reference_inputs, request.tolerance)
                 if problem:
-                    channel.send("check", ok=False, error=f"input set {index + 1} of {len(seeds)} (seed {seed}): {problem}",
-                                 trials=index + 1, seconds=time.monotonic() - start)
-                    return
+                    error = f"input set {index + 1} of {len(seeds)} (seed {seed}): {problem}"
+                    return CheckReport(False, time.monotonic() - start, error, Failure.MISMATCH.value,
+                                       trials=index + 1), None
                 del out, expected, candidate_inputs, reference_inputs
     except BaseException as exc:  # noqa: BLE001
-        channel.send("check", ok=False, error=_error_text(exc), traceback=traceback.format_exc()[-4000:],
-                     seconds=time.monotonic() - start)
-        return
-    channel.send("check", ok=True, trials=len(seeds), seconds=time.monotonic() - start)
+        return CheckReport(False, time.monotonic() - start, _error_text(exc), _failure_of(backend, exc).value,
+                           traceback.format_exc()[-4000:]), None
+    return (CheckReport(True, time.monotonic() - start, trials=len(seeds)),
+            CheckedCandidate(candidate, reference, task_module, device))
 
-    if not request["timing"]["enabled"]:
-        return
-    channel.send("phase", phase="time")
+
+def time_step(backend: Backend, request: WorkerRequest, checked: CheckedCandidate,
+              channel: ReportChannel) -> TimeReport:
+    import torch
+
+    from multikernelbench.evaluation.timing import time_interleaved
+    from multikernelbench.tasks.runtime import make_inputs
+
+    assert request.timing is not None  # noqa: S101 - only called when timing was asked for
+    plan = request.timing
+    device = checked.device
+    channel.send(PhaseStarted(Phase.TIME.value))
     start = time.monotonic()
+    compile_fields: dict[str, Any] = {}
     try:
-        plan = TimingPlan(**{k: v for k, v in request["timing"].items() if k != "enabled"})
-        input_sets = [make_inputs(task_module, seed, device) for seed in seeds[: request["timing_input_sets"]]]
-        timed: list[Callable[..., Any]] = [candidate, reference]
-        compile_report: dict[str, Any] = {}
-        if request.get("compile_baseline"):
+        where = device.torch_device()
+        input_sets = [make_inputs(checked.task_module, seed, where) for seed in request.input_seeds[: plan.input_sets]]
+        # No candidate when timing baselines alone (``mkb baseline``).
+        timed: list[Callable[..., Any]] = [f for f in (checked.candidate, checked.reference) if f is not None]
+        if request.compile_baseline:
             # Compiling gets a phase, and so a time limit, of its own: a slow compile cannot eat the
             # timing's limit, and if the worker dies or hangs here the parent knows the baseline was
             # to blame and re-runs without it rather than failing the candidate.
-            channel.send("phase", phase="compile_baseline")
-            compiled, compile_report = _compile_reference(backend, reference, input_sets)
-            channel.send("phase", phase="time")
+            channel.send(PhaseStarted(Phase.COMPILE_BASELINE.value))
+            compiled, compile_fields = _compile_reference(device, checked.reference, input_sets)
+            channel.send(PhaseStarted(Phase.TIME.value))
             if compiled is not None:
                 timed.append(compiled)
+        load_before = _load_average()
         with torch.no_grad():
-            samples = time_interleaved(backend, timed, input_sets, plan)
+            samples, clock = time_interleaved(device, timed, input_sets, plan)
+        reference_samples = samples[timed.index(checked.reference)]
+        warnings = _timing_warnings(device, reference_samples, max(load_before, _load_average()))
     except BaseException as exc:  # noqa: BLE001
-        channel.send("time", ok=False, error=_error_text(exc), traceback=traceback.format_exc()[-4000:],
-                     seconds=time.monotonic() - start)
-        return
-    if len(samples) > 2:
-        compile_report["compile_baseline_ms"] = samples[2]
-    channel.send("time", ok=True, candidate_ms=samples[0], baseline_ms=samples[1], seconds=time.monotonic() - start,
-                 **compile_report)
+        return TimeReport(False, time.monotonic() - start, _error_text(exc), _failure_of(backend, exc).value,
+                          traceback.format_exc()[-4000:])
+    if request.mode == INTERPRETER:
+        clock = "interpreter"
+    if checked.candidate is None:
+        samples.insert(0, [])
+    return TimeReport(True, time.monotonic() - start, candidate_ms=tuple(samples[0]), baseline_ms=tuple(samples[1]),
+                      compile_baseline_ms=tuple(samples[2]) if len(samples) > 2 else (), clock=clock,
+                      warnings=tuple(warnings), **compile_fields)
+
+
+def baseline_step(backend: Backend, request: WorkerRequest, channel: ReportChannel) -> TimeReport:
+    """Time the task's eager reference (and its torch.compile) alone: no candidate code runs in this worker."""
+    import torch
+
+    from multikernelbench.tasks.runtime import load_module, make_model
+    from multikernelbench.tasks.task import parse_task_source
+
+    assert request.task is not None  # noqa: S101 - a baseline request always names its task
+    device = backend.device(request.mode)
+    module = load_module(parse_task_source(**vars(request.task)), request.profile)
+    with torch.no_grad():
+        reference = make_model(module.Model, module, request.init_seed, device.torch_device())
+    return time_step(backend, request, CheckedCandidate(None, reference, module, device), channel)
+
+
+def _timing_warnings(device: Device, reference_samples: list[float], load: float) -> list[str]:
+    """Reasons a measurement may not mean what it seems: a reference too fast to time, a busy machine."""
+    import statistics
+
+    from multikernelbench.backends.devices import cpu_count
+
+    warnings = []
+    reference_ms = statistics.median(reference_samples)
+    if not device.is_host and reference_ms < _TOO_FAST_MS:
+        warnings.append(f"the reference takes {reference_ms * 1000:.1f} us: too fast to time meaningfully "
+                        "(launch overhead dominates; try --cuda-graphs)")
+    if device.is_host and load > cpu_count() + 0.5:
+        warnings.append(f"the machine was busy while timing (load average {load:.1f} on {cpu_count()} cores): "
+                        "speedups are unreliable")
+    return warnings
+
+
+def _load_average() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
 
 
 def _compile_reference(
-    backend: Any, reference: Callable[..., Any], input_sets: Sequence[Sequence[Any]]
+    device: Device, reference: Callable[..., Any], input_sets: Sequence[Sequence[Any]]
 ) -> tuple[Callable[..., Any] | None, dict[str, Any]]:
     """``torch.compile(reference)``, called once on every timing input set; None and the reason if that fails.
 
@@ -190,7 +281,7 @@ def _compile_reference(
         with torch.no_grad():
             for inputs in input_sets:
                 compiled(*inputs)
-        backend.synchronize()
+        device.synchronize()
     except Exception as exc:  # noqa: BLE001 - a baseline that cannot compile leaves the candidate's verdict alone
         return None, {"compile_baseline_error": _one_line(exc), "compile_baseline_compile_s": time.monotonic() - start}
     return compiled, {"compile_baseline_compile_s": time.monotonic() - start}
@@ -209,27 +300,7 @@ def _clone(value: Any) -> Any:
     return value.clone() if isinstance(value, torch.Tensor) else value
 
 
-def main(argv: list[str]) -> int:
-    request = json.loads(Path(argv[1]).read_text())
-    channel = EventChannel(int(argv[2]))
-    _die_with_parent()
-    from multikernelbench.backends.registry import get_backend
-
-    backend = get_backend(request["backend"])
-    if backend.limit_address_space:
-        _limit_address_space(request.get("address_space_limit"))
-    for key, value in backend.build_environment(Path(request["build_dir"])).items():
-        os.environ[key] = value
-    if request["mode"] == "build":
-        run_build(backend, request, channel)
-    else:
-        channel.send("env", hardware=backend.hardware(), versions=_versions(backend))
-        run_check_and_time(backend, request, channel)
-    channel.send("done")
-    return 0
-
-
-def _versions(backend: Any) -> dict[str, Any]:
+def _versions(backend: Backend) -> dict[str, Any]:
     import platform
 
     import torch
@@ -238,6 +309,32 @@ def _versions(backend: Any) -> dict[str, Any]:
 
     return {"multikernelbench": __version__, "python": platform.python_version(), "torch": torch.__version__,
             **backend.versions()}
+
+
+def main(argv: list[str]) -> int:
+    request = WorkerRequest.from_json(Path(argv[1]).read_text())
+    channel = ReportChannel(int(argv[2]))
+    _die_with_parent()
+    from multikernelbench.backends.registry import get_backend
+
+    backend = get_backend(request.backend)
+    if backend.device(request.mode).limit_address_space:
+        _limit_address_space(request.address_space_limit)
+    backend.prepare(request.mode)
+    if request.step == "build":
+        channel.send(build_step(backend, request, channel))
+    elif request.step == "baseline":
+        channel.send(EnvReport(backend.device(request.mode).fingerprint(), _versions(backend)))
+        channel.send(baseline_step(backend, request, channel))
+    else:
+        channel.send(EnvReport(backend.device(request.mode).fingerprint(), _versions(backend)))
+        check, checked = check_step(backend, request, channel)
+        channel.send(check)
+        # (The integrity step slots in here: between a passed check and timing.)
+        if checked is not None and request.timing is not None:
+            channel.send(time_step(backend, request, checked, channel))
+    channel.send(Done())
+    return 0
 
 
 if __name__ == "__main__":

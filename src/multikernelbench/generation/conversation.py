@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 from multikernelbench.evaluation.evaluator import Evaluator
 from multikernelbench.generation.llm.base import Completion, Message, RequestFailed
-from multikernelbench.generation.llm.secrets import redact
+from multikernelbench.secrets import redact
 from multikernelbench.generation.prompts.feedback import (
     feedback_message,
     needs_another_turn,

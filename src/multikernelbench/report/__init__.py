@@ -19,7 +19,8 @@ from multikernelbench.metrics import (
     compute_metrics,
     last_turn,
 )
-from multikernelbench.store import RunInfo, Store, StoredVerdict
+from multikernelbench.records import StoredVerdict
+from multikernelbench.store import RunInfo, Store
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,15 @@ def _with_constants(tree: ast.Module, values: dict[str, Any]) -> ast.Module:
 
 
 def make_inputs(module: types.ModuleType, seed: int, device: torch.device) -> list[Any]:
-    """``get_inputs()`` under a fixed seed, moved to ``device``."""
-    with torch.random.fork_rng(devices=[]):
+    """``get_inputs()`` under a fixed seed, made directly on ``device``.
+
+    The task's generators run with ``device`` as the default device, so an accelerator
+    draws its own inputs (host-side generation and a copy cost seconds per large input
+    set). A generator that insists on the host is moved over afterwards.
+    """
+    device = torch.device(device)
+    accelerator = [] if device.type == "cpu" else [device.index or 0]
+    with torch.random.fork_rng(devices=accelerator, device_type=device.type if accelerator else "cuda"), device:
         torch.manual_seed(seed)
         inputs = list(module.get_inputs())
     return [x.to(device) if isinstance(x, torch.Tensor) else x for x in inputs]

@@ -14,7 +14,7 @@ from multikernelbench.generation.llm.base import Message, SamplingParams
 from multikernelbench.generation.llm.factory import PROVIDERS, make_client, parse_spec
 from multikernelbench.generation.llm.openai_client import OpenAIChatClient
 from multikernelbench.generation.llm.retry import RetryPolicy
-from multikernelbench.generation.llm.secrets import LOCAL_PLACEHOLDER_KEY
+from multikernelbench.secrets import LOCAL_PLACEHOLDER_KEY
 from tests.support.chat_server import DEFAULT_ANSWER, ChatServer
 
 VARIABLE = "MKB_TEST_FACTORY_KEY"

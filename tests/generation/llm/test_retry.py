@@ -18,7 +18,7 @@ from multikernelbench.generation.llm.retry import (
     run_with_retries,
     status_failure,
 )
-from multikernelbench.generation.llm.secrets import register_secret
+from multikernelbench.secrets import register_secret
 
 POLICY = RetryPolicy(max_retries=3, base_backoff_s=1.0, max_backoff_s=10.0)
 

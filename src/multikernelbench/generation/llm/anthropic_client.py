@@ -23,7 +23,7 @@ from multikernelbench.generation.llm.retry import (
     run_with_retries,
     status_failure,
 )
-from multikernelbench.generation.llm.secrets import register_secret
+from multikernelbench.secrets import register_secret
 
 # The status each error type of an in-stream "error" event would have had (the stream itself is a 200).
 STREAM_ERROR_STATUS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from multikernelbench.errors import UserError
 from multikernelbench.generation.llm.base import ChatClient
 from multikernelbench.generation.llm.retry import RetryPolicy
-from multikernelbench.generation.llm.secrets import resolve_api_key
+from multikernelbench.secrets import resolve_api_key
 
 PROVIDERS = ("openai", "anthropic")
 ACCEPTED_FORMS = ('openai/<model> (also any OpenAI-compatible server, given its base URL), anthropic/<model>, '

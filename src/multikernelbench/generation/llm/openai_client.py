@@ -26,7 +26,7 @@ from multikernelbench.generation.llm.retry import (
     run_with_retries,
     status_failure,
 )
-from multikernelbench.generation.llm.secrets import register_secret
+from multikernelbench.secrets import register_secret
 
 # Where servers put reasoning beside the answer: DeepSeek and vLLM say reasoning_content, OpenRouter reasoning.
 REASONING_FIELDS = ("reasoning_content", "reasoning")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from multikernelbench.generation.llm.base import Completion, RequestFailed
-from multikernelbench.generation.llm.secrets import redact
+from multikernelbench.secrets import redact
 
 # Statuses another attempt may fix: timeout, conflict, rate limit; every 5xx is checked separately.
 RETRYABLE_STATUSES = frozenset({408, 409, 429})

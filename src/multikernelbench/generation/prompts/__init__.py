@@ -36,10 +36,6 @@ def render_template(name: str, **context: Any) -> str:
     return template_environment().get_template(name).render(**context)
 
 
-def has_template(name: str) -> bool:
-    """Whether ``templates/<name>`` exists."""
-    try:
-        template_environment().get_template(name)
-    except jinja2.TemplateNotFound:
-        return False
-    return True
+def render_template_file(path: Path, **context: Any) -> str:
+    """Render a template kept outside ``templates/`` (a backend's own ``prompt.md.j2``), as strictly."""
+    return template_environment().from_string(path.read_text()).render(**context)

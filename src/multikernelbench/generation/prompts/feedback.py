@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from multikernelbench.evaluation.protocol import Failure
 from multikernelbench.generation.prompts import render_template
 from multikernelbench.records import EvalRecord, PhaseResult
 
@@ -77,9 +78,7 @@ def feedback_message(record: EvalRecord, target_speedup: float = 1.0) -> str:
     elif kind in ("check", "time"):
         text = _check_text(record) if kind == "check" else record.error or ""
         context["error"] = _clean_error(text) or f"the {kind} phase failed without an error message"
-        # The checker states a wrong result as "input set i of n (seed s): ..."; other failures are crashes.
-        context["mismatch"] = kind == "check" and not traceback and (
-            text.startswith("input set ") or "mismatch" in text.lower() or "trials" in detail)
+        context["mismatch"] = phase is not None and phase.failure == Failure.MISMATCH.value
         context["where"] = _candidate_frames(traceback)
         if not traceback and detail.get("log"):
             context["details"] = trim_compiler_output(str(detail["log"]), max_lines=15)  # the worker died

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import ast
 from functools import cache
+from pathlib import Path
 
+from multikernelbench.backends.base import PROMPT_TEMPLATE
 from multikernelbench.backends.registry import backend_specs
 from multikernelbench.errors import UserError
 from multikernelbench.evaluation.extraction import extract_candidate
 from multikernelbench.generation.exemplars import ADD_EXEMPLAR, CATEGORY_EXEMPLARS
 from multikernelbench.generation.llm.base import Message
-from multikernelbench.generation.prompts import has_template, render_template
-from multikernelbench.generation.solutions import bundled_solution
+from multikernelbench.generation.prompts import render_template, render_template_file
+from multikernelbench.generation.solutions import bundled_solution, solutions_dir
 from multikernelbench.tasks.loader import load_task
 from multikernelbench.tasks.task import Task
 
@@ -39,9 +41,9 @@ def check_strategy(name: str) -> str:
     return name
 
 
-def backend_template(backend: str) -> str:
-    """The template file (under ``templates/``) that describes ``backend`` to the model."""
-    return f"backends/{backend}.md.j2"
+def backend_template(backend: str) -> Path:
+    """The template that describes ``backend`` to the model: ``prompt.md.j2`` in the backend's own folder."""
+    return solutions_dir(backend) / PROMPT_TEMPLATE
 
 
 def exemplar_name(task: Task, strategy: str) -> str | None:
@@ -97,17 +99,15 @@ def build_messages(task: Task, backend: str, strategy: str) -> list[Message]:
     known = _known_backends()
     if backend not in known:
         raise UserError(f"unknown backend '{backend}'; available backends: {', '.join(known)}")
-    if not has_template(backend_template(backend)):
-        raise UserError(
-            f"backend '{backend}' has no prompt description: add "
-            f"multikernelbench/generation/prompts/templates/{backend_template(backend)}"
-        )
+    template = backend_template(backend)
+    if not template.is_file():
+        raise UserError(f"backend '{backend}' has no prompt description: add {template}")
     example_source = example_solution = None
     name = exemplar_name(task, strategy)
     if name is not None:
         example_source, example_solution = _example(name, backend)
     system = render_template(
-        "system.md.j2", backend=backend, backend_rules=render_template(backend_template(backend), backend=backend)
+        "system.md.j2", backend=backend, backend_rules=render_template_file(template, backend=backend)
     )
     user = render_template(
         "user.md.j2",

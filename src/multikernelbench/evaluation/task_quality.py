@@ -1,7 +1,7 @@
 """Quality checks on a reference task: would a cheat or a bug in the task itself fool the evaluator?
 
 Each check returns problems as one-line strings; an empty list is a healthy task.
-Run ``python -m multikernelbench.tasks.quality [TASK ...]`` to check bundled tasks
+Run ``python -m multikernelbench.evaluation.task_quality [TASK ...]`` to check bundled tasks
 (against ``--manifest PATH`` when given). Imports torch.
 """
 

@@ -10,7 +10,7 @@ import pytest
 
 from multikernelbench.tasks import bundled_tasks, load_task, load_task_file
 from multikernelbench.tasks.metadata import compute_metadata, load_bundled_metadata, profile_counts
-from multikernelbench.tasks.quality import check_task
+from multikernelbench.evaluation.task_quality import check_task
 from tests.tasks.test_loader import manifest_entries
 
 ALL_TASKS = sorted(bundled_tasks())

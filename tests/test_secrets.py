@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from multikernelbench.errors import UserError
-from multikernelbench.generation.llm.secrets import (
+from multikernelbench.secrets import (
     LOCAL_PLACEHOLDER_KEY,
     is_local_url,
     redact,

@@ -1,0 +1,51 @@
+"""Triton: ``@triton.jit`` kernels launched from ``ModelNew.forward``.
+
+On an NVIDIA GPU they compile on their first call, with a private Triton cache
+per candidate. Without a GPU the same answers run through Triton's interpreter
+(``TRITON_INTERPRET=1``) on CPU tensors: verdicts on correctness, and times
+labelled as interpreter time, never as speeds. A kernel that fails to compile
+on its first call is a compile failure, as a C++ build error is.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+from pathlib import Path
+
+from multikernelbench.backends import toolchains
+from multikernelbench.backends.base import INTERPRETER, Backend, exception_chain
+from multikernelbench.backends.devices import CudaGPU
+
+# Raised while compiling a kernel (or fitting it to the device's resources) on its first call.
+_COMPILE_ERRORS = ("CompilationError", "CompileTimeAssertionFailure", "UnsupportedLanguageConstruct",
+                   "OutOfResources", "PTXASError")
+
+
+class TritonBackend(Backend):
+    name = "triton"
+    language = "python"
+    device_kind = "cuda"
+    has_interpreter = True
+    install_hint = "pip install triton (GPU hosts: the version that matches their torch)"
+
+    def unavailable_reason(self) -> str | None:
+        if importlib.util.find_spec("torch") is None:
+            return "PyTorch is not installed; run: pip install torch==2.13.0"
+        if importlib.util.find_spec("triton") is None:
+            return "Triton is not installed; run: pip install triton"
+        return None
+
+    def toolchain(self, build_only: bool = False) -> dict[str, str]:
+        return {**toolchains.torch_build(), "triton": importlib.metadata.version("triton"),
+                "gpu": "" if build_only else (CudaGPU.capability(0) or "interpreter")}
+
+    def build_environment(self, build_dir: Path, mode: str) -> dict[str, str]:
+        env = {"TRITON_CACHE_DIR": str(build_dir / "triton_cache")}
+        if mode == INTERPRETER:
+            env["TRITON_INTERPRET"] = "1"
+        return env
+
+    def is_compile_error(self, exc: BaseException) -> bool:
+        return any(type(e).__name__ in _COMPILE_ERRORS for e in exception_chain(exc))
+

@@ -1,0 +1,71 @@
+"""``mkb baseline``: the eager and torch.compile reference times of tasks on a backend's device, cached."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from multikernelbench.cli import options
+from multikernelbench.evaluation.baselines import BaselineCache
+from multikernelbench.evaluation.evaluator import Evaluator
+from multikernelbench.generation.exemplars import CATEGORY_EXEMPLARS
+from multikernelbench.tasks.loader import select_tasks
+
+
+def baseline(
+    backend: options.Backend = "cpp",
+    categories: Annotated[list[str] | None, typer.Option(help="Only these categories (repeat or comma-separate).")]
+    = None,
+    tasks: Annotated[list[str] | None, typer.Option(help="Only these tasks (repeat or comma-separate).")] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Measure again even where a cached figure exists.")]
+    = False,
+    size: options.Size = None,
+    compile_baseline: options.CompileBaseline = True,
+    cuda_graphs: options.CudaGraphs = False,
+    worker_python: options.WorkerPython = None,
+    time_timeout: options.TimeTimeout = 300.0,
+    cache_dir: options.CacheDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
+) -> None:
+    """Time the reference of each task (eager and torch.compile) on the backend's device; cached per device and
+    torch build. Default: one task per category."""
+    config = options.make_config(size, "strict", 1, None, False, None, 600.0, 300.0, time_timeout, cache_dir,
+                                 compile_baseline=compile_baseline, worker_python=worker_python,
+                                 cuda_graphs=cuda_graphs)
+    evaluator = Evaluator(backend, config)
+    names, chosen_categories = options.split_list(tasks), options.split_list(categories)
+    if not names and not chosen_categories:
+        names = sorted(set(CATEGORY_EXEMPLARS.values()))
+    chosen = select_tasks(names, chosen_categories)
+    cache = BaselineCache(evaluator)
+    console = Console(stderr=True)
+    results = []
+    for task in chosen:
+        result = cache.get(task, refresh=refresh)
+        results.append(result)
+        if not as_json:
+            console.print(f"{task.category}/{task.name}: " + (f"error: {result.error}" if result.error else
+                          f"eager {result.eager.median:.4f} ms" + (" (cached)" if result.cached else "")),
+                          markup=False, highlight=False)
+    if as_json:
+        print(json.dumps([asdict(r) for r in results], default=str))
+        return
+    table = Table(title=f"baselines on {backend} ({evaluator.mode}); cached in {cache.path}")
+    for column in ("task", "profile", "eager ms", "± std", "compile ms", "note"):
+        table.add_column(column, no_wrap=column != "note")
+    for r in results:
+        note = r.error or r.compile_error or ("cached" if r.cached else "measured")
+        table.add_row(r.task, r.profile, _ms(r.eager.median if r.eager else None), _ms(r.eager.std if r.eager else None),
+                      _ms(r.compiled.median if r.compiled else None), note)
+    Console().print(table)
+    if any(r.error for r in results):
+        raise typer.Exit(1)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"

@@ -33,15 +33,3 @@ def median_ratio_interval(numerator: Sequence[float], denominator: Sequence[floa
     tail = (1 - confidence) / 2
     return ratios[int(tail * (len(ratios) - 1))], ratios[int((1 - tail) * (len(ratios) - 1))]
 
-
-def geometric_mean_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float] | None:
-    """The bootstrap interval of the geometric mean of positive ``values``; None for fewer than two."""
-    import math
-
-    logs = [math.log(v) for v in values if v > 0]
-    if len(logs) < 2:
-        return None
-    rng = random.Random(_SEED)
-    means = sorted(statistics.fmean(rng.choices(logs, k=len(logs))) for _ in range(_RESAMPLES))
-    tail = (1 - confidence) / 2
-    return math.exp(means[int(tail * (len(means) - 1))]), math.exp(means[int((1 - tail) * (len(means) - 1))])

@@ -84,6 +84,15 @@ def test_bundled_solution_passes(evaluators: dict[str, Evaluator], build_cache: 
         assert record.timing_clock == "interpreter" and record.speedup is None
 
 
+def test_build_only_is_a_compile_verdict_never_a_pass(build_cache: Path) -> None:
+    """Any backend can be asked for build verdicts alone (cpp here: cheap, its build is shared with other tests)."""
+    evaluator = make_evaluator(build_cache, build_only=True)
+    record = evaluator.evaluate(load_task("relu"), bundled_solution("relu", "cpp"))
+    assert record.compiled and not record.passed and record.mode == "build_only"
+    assert record.failure == "unsupported" and record.runtime is None and record.speedup is None
+    assert record.to_json()["correctness"] is False
+
+
 @pytest.mark.skipif(not os.environ.get("MKB_CUDA_PYTHON"),
                     reason="set MKB_CUDA_PYTHON to a Python with a CUDA build of torch (.ci/run makes one)")
 def test_cuda_one_shot_example_builds_without_a_gpu(build_cache: Path) -> None:

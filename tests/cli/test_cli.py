@@ -67,6 +67,11 @@ def test_tasks_prints_a_task_source(build_cache: Path) -> None:
         (["eval", "--bogus"], "No such option"),
         (["run", "--model", "gpt-x"], "unknown model"),
         (["run", "--tasks", "selu"], "no selected task has an answer from 'solutions'"),
+        (["eval", "--task", "relu", "--backend", "cuda", "--response", str(SOLUTIONS_DIR / "cuda" / "relu.txt")],
+         "backend 'cuda' is unavailable: the installed torch"),
+        (["eval", "--task", "relu", "--backend", "cuda", "--worker-python", "/no/python",
+          "--response", str(SOLUTIONS_DIR / "cuda" / "relu.txt")], "/no/python"),
+        (["baseline", "--tasks", "nope"], "unknown task 'nope'"),
     ],
 )
 def test_bad_arguments_exit_nonzero_with_one_line(build_cache: Path, args: list[str], message: str) -> None:
@@ -172,3 +177,18 @@ def test_interrupted_run_resumes_without_losing_or_duplicating(build_cache: Path
     assert set(done_before) <= set(expected)
     with sqlite3.connect(store) as db:
         assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == len(expected)
+
+
+def test_baselines_are_measured_once_then_cached_until_refreshed(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    args = ("baseline", "--tasks", "relu", "--no-compile-baseline", "--json")
+    first = json.loads(mkb(*args, cache=cache, check=True).stdout)
+    assert [(b["task"], b["profile"], b["cached"]) for b in first] == [("relu", "small", False)]
+    assert first[0]["eager"]["median"] > 0 and first[0]["eager"]["num_trials"] >= 3
+    assert first[0]["hardware"]["device"] == "cpu"
+    second = json.loads(mkb(*args, cache=cache, check=True).stdout)
+    assert second[0]["cached"] and second[0]["eager"] == first[0]["eager"]
+    again = json.loads(mkb(*args, "--refresh", cache=cache, check=True).stdout)
+    assert not again[0]["cached"] and again[0]["eager"]["samples"] != first[0]["eager"]["samples"]
+    table = mkb("baseline", "--tasks", "relu", "--no-compile-baseline", cache=cache, check=True).stdout
+    assert "relu" in table and "cached" in table

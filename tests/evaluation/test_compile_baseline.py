@@ -8,6 +8,7 @@ which need no compiler, so only the baseline is affected.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import os
 import stat
 import subprocess
@@ -196,3 +197,23 @@ def test_verdict_says_why_the_compile_baseline_is_missing(capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "torch.compile baseline not measured: InductorError: no compiler" in out
     assert "torch.compile 2" not in out
+
+
+def test_interpreted_times_are_never_printed_as_speeds(capsys: pytest.CaptureFixture[str]) -> None:
+    record = replace(passed_record(stats(2.0), {}), backend="triton", mode="interpreter", timing_clock="interpreter",
+                     timing_warnings=("the machine was busy: load average 3.1 on 2 cores",))
+    assert record.speedup is None and record.speedup_compile is None and record.speedup_interval is None
+    print_verdict(record)
+    out = capsys.readouterr().out
+    assert "(small, interpreter): PASS" in out and "interpreter time, not a speed" in out
+    assert "speedup" not in out and "timing warning: the machine was busy: load average 3.1" in out
+
+
+def test_verdict_shows_the_speedups_interval(capsys: pytest.CaptureFixture[str]) -> None:
+    candidate = TimingStats(mean=1.0, std=0.1, min=0.9, max=1.1, median=1.0, num_trials=4, samples=(0.9, 1.0, 1.0, 1.1))
+    eager = TimingStats(mean=3.0, std=0.1, min=2.9, max=3.1, median=3.0, num_trials=4, samples=(2.9, 3.0, 3.0, 3.1))
+    record = replace(passed_record(None, {}), runtime=candidate, baseline=eager)
+    low, high = record.speedup_interval or (0.0, 0.0)
+    assert low <= 3.0 <= high and 2.5 < low and high < 3.5
+    print_verdict(record)
+    assert f"speedup 3.00x (95% CI {low:.2f}-{high:.2f})" in capsys.readouterr().out

@@ -28,6 +28,8 @@ from typing import Any, ClassVar
 #: Sizes of the buffer written between timing trials to evict the cache, as a multiple of its size.
 _FLUSH_FACTOR = 2
 _DEFAULT_L2_BYTES = 64 * 2**20  # used when the runtime does not report an L2 size
+#: Device time after a call's end event beyond which the call is taken to have worked on other streams.
+_OFF_STREAM_SLACK_MS = 0.05
 
 
 class Device:
@@ -155,24 +157,29 @@ class CudaGPU(Device):
         torch.cuda.synchronize()
 
     def time_call(self, fn: Callable[[], Any]) -> float:
-        """Device events around the call, with a device-wide synchronisation before the end event.
+        """Device events around the call on the current stream, with work on other streams counted.
 
-        Work the call queued on other streams (its own or a library's) finishes before the end
-        event is recorded, so it is counted; the cost is the synchronisation's few microseconds.
+        The start event is queued behind the cache flush (no synchronisation in between), so the
+        host's launch of ``fn`` overlaps the flush and is not timed as idle device time. After the
+        end event, a device-wide synchronisation and a third event show whether the device was
+        still busy elsewhere (work the call queued on another stream): then the time runs to the
+        end of that work, so hiding work on a side stream never makes a call look faster.
         """
         import torch
 
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        self.synchronize()
+        start, end, idle = (torch.cuda.Event(enable_timing=True) for _ in range(3))
         start.record()
         fn()
-        self.synchronize()
         end.record()
-        end.synchronize()
-        return float(start.elapsed_time(end))
+        self.synchronize()  # cudaDeviceSynchronize: every stream of this process on the device
+        idle.record()
+        idle.synchronize()
+        on_stream, whole_device = float(start.elapsed_time(end)), float(start.elapsed_time(idle))
+        # ``idle`` always trails by the synchronisation's round trip (microseconds): more means off-stream work.
+        return whole_device if whole_device - on_stream > _OFF_STREAM_SLACK_MS else on_stream
 
     def flush_cache(self) -> None:
-        """Write a buffer of twice the L2's size, so no trial finds its inputs in L2."""
+        """Queue a write of twice the L2's size, so no trial finds its inputs in L2 (no wait: see time_call)."""
         import torch
 
         if self._flush_buffer is None:

@@ -17,9 +17,11 @@ from multikernelbench.backends import toolchains
 from multikernelbench.backends.base import INTERPRETER, Backend, exception_chain
 from multikernelbench.backends.devices import CudaGPU
 
-# Raised while compiling a kernel (or fitting it to the device's resources) on its first call.
+# Raised while compiling a kernel (or fitting it to the device's resources) on its first call. The
+# interpreter wraps whatever a kernel body raises in InterpreterError: on a GPU a kernel body cannot raise
+# at run time, so those are the errors (a non-power-of-2 arange, an unknown tl function) compilation reports.
 _COMPILE_ERRORS = ("CompilationError", "CompileTimeAssertionFailure", "UnsupportedLanguageConstruct",
-                   "OutOfResources", "PTXASError")
+                   "OutOfResources", "PTXASError", "InterpreterError")
 
 
 class TritonBackend(Backend):

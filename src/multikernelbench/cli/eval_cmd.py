@@ -58,9 +58,10 @@ def evaluate(
 
 
 def print_verdict(record: EvalRecord) -> None:
-    console = Console()
+    console = Console(soft_wrap=True)  # one verdict line stays one line in logs
     verdict = "[green]PASS[/green]" if record.passed else f"[red]FAIL[/red] in {record.failed_phase}"
-    console.print(f"{record.task} on {record.backend} ({record.profile}): {verdict}")
+    mode = "" if record.mode == "native" else f", {record.mode.replace('_', '-')}"
+    console.print(f"{record.task} on {record.backend} ({record.profile}{mode}): {verdict}")
     if record.error:
         console.print(f"  {record.error}", markup=False, highlight=False)
     if record.compile_info and not record.compiled:
@@ -68,14 +69,20 @@ def print_verdict(record: EvalRecord) -> None:
     for phase in record.phases:
         console.print(f"  {phase.phase:8s} {'ok' if phase.ok else 'failed':6s} {phase.seconds:8.2f} s")
     if record.runtime and record.baseline:
-        console.print(
-            f"  candidate {record.runtime.median:.4f} ms (±{record.runtime.std:.4f}), "
-            f"eager {record.baseline.median:.4f} ms, speedup {record.speedup:.2f}x"
-        )
-    if record.runtime and record.compile_baseline:
+        times = f"  candidate {record.runtime.median:.4f} ms (±{record.runtime.std:.4f}), eager {record.baseline.median:.4f} ms"
+        if record.speedup is None:
+            # Interpreted kernels: a time of the interpreter, never a speed of the kernel.
+            console.print(f"{times} ({record.timing_clock} time, not a speed)")
+        else:
+            interval = record.speedup_interval
+            spread = f" (95% CI {interval[0]:.2f}-{interval[1]:.2f})" if interval else ""
+            console.print(f"{times}, speedup {record.speedup:.2f}x{spread}")
+    if record.runtime and record.compile_baseline and record.speedup_compile is not None:
         console.print(f"  torch.compile {record.compile_baseline.median:.4f} ms, speedup {record.speedup_compile:.2f}x")
     elif reason := _compile_baseline_error(record):
         console.print(f"  torch.compile baseline not measured: {reason}", markup=False, highlight=False)
+    for warning in record.timing_warnings:
+        console.print(f"  timing warning: {warning}", markup=False, highlight=False)
     if record.build_cache_hit:
         console.print("  build: cache hit")
 

@@ -44,7 +44,7 @@ class BaselineCache:
 
     def __init__(self, evaluator: Evaluator) -> None:
         self.evaluator = evaluator
-        facts = {"backend": evaluator.backend.name, "mode": evaluator.mode,
+        facts = {"backend": evaluator.backend.name, "mode": evaluator.mode, "timing": asdict(evaluator.timing_plan()),
                  "device": evaluator.device.host_fingerprint(), **evaluator.toolchain.facts}
         key = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
         self.path = evaluator.config.cache_dir / "baselines" / f"{evaluator.backend.name}-{key}.json"

@@ -339,6 +339,9 @@ class Evaluator:
                  SHARED_CACHE_VARIABLE: str(self.config.cache_dir)}
         if lane is not None and self.lanes > 1:
             extra |= self.device.worker_environment(lane)  # one physical GPU per lane
+        if self.python != sys.executable:
+            # Tools installed beside the worker interpreter (its venv's ninja) come first, as if it were active.
+            extra["PATH"] = os.pathsep.join([str(Path(self.python).parent), os.environ.get("PATH", "")])
         return child_environment(extra | self.backend.build_environment(candidate.build_dir, self.mode))
 
     def _parent_versions(self) -> dict[str, Any]:

@@ -226,3 +226,22 @@ def test_turn_caps_the_verdicts_considered_and_pairs_without_one_are_absent() ->
     assert _rows(verdicts)["all"].pass_at_k == 1.0
     with pytest.raises(ValueError):
         verdicts_at_turn(verdicts, 0)
+
+
+def test_metrics_nothing_could_measure_are_undefined_not_zero() -> None:
+    from dataclasses import replace
+
+    interpreted = [replace(verdict(t, "math", speedup=None), record=replace(verdict(t, "math").record,
+                                                                             mode="interpreter", timing_clock="interpreter"))
+                   for t in ("a", "b")]
+    row = _rows(interpreted, alphas=(1.0,))["all"]
+    assert row.comp_at_k == 1.0 and row.pass_at_k == 1.0 and row.fast_p[("eager", 0.0)] == 1.0
+    assert row.speedup_at_k[("eager", 1.0)] is None and row.fast_p[("eager", 1.0)] is None
+    built = [replace(v, record=replace(v.record, mode="build_only", correctness=False, failed_phase="check"))
+             for v in (verdict("a", "math"), verdict("b", "math", compiled=False))]
+    row = _rows(built, alphas=(1.0,))["all"]
+    assert row.comp_at_k == 0.5 and row.pass_at_k is None and row.fast_p[("eager", 0.0)] is None
+    assert row.speedup_at_k[("eager", 1.0)] is None
+    # Native verdicts that were never timed (they failed) still give a real 0.
+    failed = _rows([verdict("a", "math", passed=False)], alphas=(1.0,))["all"]
+    assert failed.pass_at_k == 0.0 and failed.speedup_at_k[("eager", 1.0)] == 0.0

@@ -16,6 +16,9 @@ Definitions (n answers to a task, c of them "succeed"):
   with ``speedup > p``; ``fast_0`` is the plain pass rate (answers without a timing count there too).
 - **Geometric-mean speedup**: over the group's passing answers that have a (positive) speedup for the baseline;
   None when there is none.
+- **What could be measured**: a group whose answers were all evaluated build-only (no device) has no Pass@k
+  or fast_0, and one with no answer timed natively (build-only, or interpreted kernels) has no SpeedUp@k or
+  fast_p for p > 0: None, not a 0 that would read as a failure.
 - **Turns** (feedback rounds): a (task, sample) pair may have verdicts at turns 1..N. At turn t, each pair
   counts with its best verdict among turns <= t (see :func:`verdicts_at_turn`); by default metrics use every
   turn, i.e. the best verdict the pair ever got.
@@ -172,9 +175,13 @@ def _group_metrics(name: str, verdicts: list[StoredVerdict], k: int, alphas: tup
         return statistics.fmean(pass_at_k(len(rs), sum(1 for r in rs if succeeded(r)), k) for rs in by_task.values())
 
     records = [v.record for v in verdicts]
+    # What the group's verdicts could measure: build-only ones no correctness, interpreted ones no speed.
+    # A metric nothing could measure is undefined ("-"), never a 0 that reads as a failure.
+    checked = any(r.mode != "build_only" for r in records)
+    timed = any(r.mode == "native" for r in records)
 
     def fraction(p: float, baseline: str) -> float | None:
-        if not records:
+        if not records or not (checked if p == 0 else timed):
             return None
         # p = 0 is the pass rate: answers without a timing still passed.
         hits = sum(1 for r in records if (r.passed if p == 0 else is_fast(r, baseline, p)))
@@ -193,8 +200,9 @@ def _group_metrics(name: str, verdicts: list[StoredVerdict], k: int, alphas: tup
         answers=len(records),
         min_samples=min_samples,
         comp_at_k=at_k(lambda r: r.compiled),
-        pass_at_k=at_k(lambda r: r.passed),
-        speedup_at_k={(b, a): at_k(lambda r, b=b, a=a: is_fast(r, b, a)) for b in baselines for a in alphas},
+        pass_at_k=at_k(lambda r: r.passed) if checked else None,
+        speedup_at_k={(b, a): at_k(lambda r, b=b, a=a: is_fast(r, b, a)) if timed else None
+                      for b in baselines for a in alphas},
         fast_p={(b, p): fraction(p, b) for b in baselines for p in ps},
         geomean_speedup={b: geomean(b) for b in baselines},
     )

@@ -91,6 +91,7 @@ def test_build_only_is_a_compile_verdict_never_a_pass(build_cache: Path) -> None
     assert record.compiled and not record.passed and record.mode == "build_only"
     assert record.failure == "unsupported" and record.runtime is None and record.speedup is None
     assert record.to_json()["correctness"] is False
+    assert record.hardware["kind"] == "cpu" and record.hardware["logical_cores"] >= 1  # where it was built
 
 
 @pytest.mark.skipif(not os.environ.get("MKB_CUDA_PYTHON"),

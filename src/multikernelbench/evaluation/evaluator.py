@@ -34,9 +34,11 @@ from multikernelbench.evaluation.protocol import (
 from multikernelbench.evaluation.sandbox import (
     WorkerOutcome,
     child_environment,
+    hand_request,
     run_worker,
 )
 from multikernelbench.evaluation.tolerances import check_profile_name
+from multikernelbench.evaluation.warm_workers import WorkerKind, shared_warm_workers
 from multikernelbench.evaluation.worker import BUILT_MARKER
 from multikernelbench.paths import default_cache_dir
 from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
@@ -65,6 +67,7 @@ class EvalConfig:
     compile_baseline: bool = True  # also time torch.compile(reference) when the candidate passed the check
     build_only: bool = False  # only build (a backend whose device this machine lacks): compile verdicts only
     worker_python: str | None = None  # the interpreter of workers (e.g. a venv with a CUDA build of torch)
+    warm_workers: bool = True  # start each next worker ahead of need (each is still used once)
 
     def __post_init__(self) -> None:
         # Workers run in temporary folders: a relative cache path would point somewhere else there.
@@ -180,7 +183,7 @@ class Evaluator:
         """
         if (candidate.build_dir / BUILT_MARKER).exists():
             return BuildResult(PhaseResult(Phase.BUILD.value, True, 0.0, detail={"cache_hit": True}), cache_hit=True)
-        outcome = self._run(self._request("build", candidate), candidate, "mkb-build-")
+        outcome = self._run(self._request("build", candidate), candidate)
         report: BuildReport | None = outcome.last(BuildReport)
         if report is None:
             return BuildResult(PhaseResult(Phase.BUILD.value, False, outcome.seconds, outcome.death(),
@@ -208,13 +211,13 @@ class Evaluator:
             # Against interpreted kernels a compiled baseline measures nothing of interest.
             compile_baseline=self.config.timing and self.config.compile_baseline and self.mode != INTERPRETER,
         )
-        outcome = self._run(request, candidate, "mkb-check-", lane)
+        outcome = self._run(request, candidate, lane)
         lost_baseline = None
         if _died_compiling_baseline(outcome):
             # The candidate passed the check, and its timing never began: measure it again without
             # the baseline rather than blame it for the compiler (costs one more worker, rarely).
             lost_baseline = f"{outcome.death()}; timed again without the compile baseline"
-            outcome = self._run(replace(request, compile_baseline=False), candidate, "mkb-check-", lane)
+            outcome = self._run(replace(request, compile_baseline=False), candidate, lane)
         phases = _check_phases(outcome, self.config.timing)
         if lost_baseline and phases[-1].phase == Phase.TIME.value:
             phases[-1] = replace(phases[-1], detail={**phases[-1].detail, "compile_baseline_error": lost_baseline})
@@ -303,7 +306,8 @@ class Evaluator:
             runtime=runtime,
             baseline=baseline,
             compile_baseline=compile_baseline,
-            hardware=env.hardware if env else {},
+            # No check ran (a failed build, a build-only evaluation): the machine that built it, as the parent sees it.
+            hardware=env.hardware if env else self.device.host_fingerprint(),
             versions=env.versions if env else self._parent_versions(),
             compile_info=compile_info[:_INFO_CHARS],
             correctness_info=(check.error or "")[:_INFO_CHARS] if check is not None else "",
@@ -327,12 +331,23 @@ class Evaluator:
             address_space_limit=limit + _ADDRESS_SPACE_HEADROOM if limit else None,
         )
 
-    def _run(self, request: WorkerRequest, candidate: Candidate, prefix: str, lane: int | None = None) -> WorkerOutcome:
-        with tempfile.TemporaryDirectory(prefix=prefix) as work:
-            return run_worker(request, Path(work), self.config.phase_limits, self.config.memory_limit_bytes,
-                              self._env(candidate, lane), python=self.python)
+    def _run(self, request: WorkerRequest, candidate: Candidate, lane: int | None = None) -> WorkerOutcome:
+        request = replace(request, environment=self.backend.build_environment(candidate.build_dir, self.mode))
+        env = self._worker_env(lane)
+        # On the host CPU a spare's start-up (a second of CPU) would overlap and disturb timing: only device
+        # backends, whose timing the host's load barely touches, start workers ahead.
+        if not self.config.warm_workers or self.host_timing:
+            with tempfile.TemporaryDirectory(prefix="mkb-worker-") as work:
+                return run_worker(request, Path(work), self.config.phase_limits, self.config.memory_limit_bytes,
+                                  env, python=self.python)
+        # Checks and timing run on the device: their spare also opens the GPU ahead of need.
+        on_device = request.step != "build" and self.mode == NATIVE and not self.device.is_host
+        worker, _ = shared_warm_workers().take(
+            WorkerKind.of(self.python, env, self.device.torch_type if on_device else ""))
+        return hand_request(worker, request, self.config.phase_limits, self.config.memory_limit_bytes)
 
-    def _env(self, candidate: Candidate, lane: int | None = None) -> dict[str, str]:
+    def _worker_env(self, lane: int | None = None) -> dict[str, str]:
+        """The environment a worker starts with: everything but the candidate's own (which its request carries)."""
         # Inductor writes its caches to /tmp/torchinductor_$USER unless told otherwise; keep them in our
         # cache instead, where later workers find them.
         extra = {"TORCHINDUCTOR_CACHE_DIR": str(self.config.inductor_cache_dir),
@@ -342,7 +357,7 @@ class Evaluator:
         if self.python != sys.executable:
             # Tools installed beside the worker interpreter (its venv's ninja) come first, as if it were active.
             extra["PATH"] = os.pathsep.join([str(Path(self.python).parent), os.environ.get("PATH", "")])
-        return child_environment(extra | self.backend.build_environment(candidate.build_dir, self.mode))
+        return child_environment(extra)
 
     def _parent_versions(self) -> dict[str, Any]:
         from multikernelbench import __version__

@@ -10,7 +10,7 @@ one place. What kind of failure a report describes is data
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
 
@@ -87,6 +87,8 @@ class WorkerRequest:
     input_seeds: tuple[int, ...] = ()
     timing: TimingSpec | None = None  # None: check only
     compile_baseline: bool = False
+    #: Variables of this candidate's build (its private build folders), set before any of its code runs.
+    environment: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -6,6 +6,11 @@ worker's events from a pipe, restarts the deadline at each new phase, sums
 the resident memory of the whole process tree, and kills the tree when a
 limit is passed. Whatever happens, the caller gets a :class:`WorkerOutcome`:
 a child that dies without reporting is described, never taken for a pass.
+
+A worker is started (:func:`start_worker`: Python and torch loaded, waiting)
+apart from being handed its request (:func:`hand_request`), so it can be
+started ahead of need (:mod:`multikernelbench.evaluation.warm_workers`); it
+is still used for one request only.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +49,8 @@ class WorkerOutcome:
     killed_for: Failure | None = None
     last_phase: str | None = None
     seconds: float = 0.0
-    log_path: Path | None = None
+    #: The end of what the worker printed (compiler output, warnings), read before its folder is removed.
+    log: str = ""
 
     def last(self, kind: type[Any]) -> Any:
         """The last report of type ``kind``, if any."""
@@ -71,10 +78,7 @@ class WorkerOutcome:
         return f"the worker exited with code {code} without reporting a result"
 
     def log_tail(self, max_chars: int = 3000) -> str:
-        if not self.log_path or not self.log_path.exists():
-            return ""
-        data = self.log_path.read_bytes()[-max_chars:]
-        return data.decode(errors="replace")
+        return self.log[-max_chars:]
 
 
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -88,6 +92,105 @@ def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+@dataclass
+class StartedWorker:
+    """A worker process waiting for its request: Python started, torch imported, in its own folder."""
+
+    proc: subprocess.Popen
+    read_fd: int
+    work_dir: Path
+    log_path: Path
+    _cleanup: Any = None  # the TemporaryDirectory that owns ``work_dir``, when the worker made it
+
+    _stopped: bool = False
+
+    def stop(self) -> None:
+        """Kill the worker and everything it started, and close its pipe (once: after that, the process
+        and pipe numbers may belong to someone else)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        _kill_tree(self.proc)
+        os.close(self.read_fd)
+
+    def discard(self) -> None:
+        """Stop the worker and remove its folder."""
+        self.stop()
+        if self._cleanup is not None:
+            self._cleanup.cleanup()
+            self._cleanup = None
+
+
+def start_worker(python: str | None = None, env: dict[str, str] | None = None, warm_device: str = "",
+                 work_dir: Path | None = None) -> StartedWorker:
+    """Start a worker that imports torch (and, with ``warm_device="cuda"``, opens its GPU) and then waits.
+
+    Its request arrives later (:func:`hand_request`), so a worker can be started before it is needed.
+    Without ``work_dir`` it gets a private temporary folder, removed by :meth:`StartedWorker.discard`.
+    """
+    cleanup = None
+    if work_dir is None:
+        cleanup = tempfile.TemporaryDirectory(prefix="mkb-worker-")
+        work_dir = Path(cleanup.name)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    log_path = work_dir / "worker.log"
+    read_fd, write_fd = os.pipe()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [python or sys.executable, "-m", "multikernelbench.evaluation.worker", str(write_fd), warm_device],
+            pass_fds=(write_fd,),
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env if env is not None else child_environment(),
+            cwd=work_dir,
+        )
+    os.close(write_fd)
+    return StartedWorker(proc, read_fd, work_dir, log_path, cleanup)
+
+
+def hand_request(
+    worker: StartedWorker,
+    request: WorkerRequest,
+    phase_limits_s: dict[str, float],
+    memory_limit_bytes: int | None,
+) -> WorkerOutcome:
+    """Give a started worker its request and supervise it to completion or until a limit kills it.
+
+    The worker is used once: whatever happens, it is killed (with all it started) before this returns.
+    """
+    request_path = worker.work_dir / f"request-{request.step}.json"
+    request_path.write_text(request.to_json())
+    outcome = WorkerOutcome()
+    start = time.monotonic()
+    proc = worker.proc
+    try:
+        try:
+            assert proc.stdin is not None  # noqa: S101 - start_worker always opens it
+            proc.stdin.write(f"{request_path}\n".encode())
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass  # it died waiting: supervision reports how
+        _supervise(proc, worker.read_fd, outcome, phase_limits_s, memory_limit_bytes, start)
+    finally:
+        worker.stop()
+        outcome.log = _read_tail(worker.log_path)
+        worker.discard()
+    outcome.returncode = proc.returncode
+    outcome.seconds = time.monotonic() - start
+    return outcome
+
+
+def _read_tail(path: Path, max_bytes: int = 65536) -> str:
+    try:
+        with open(path, "rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - max_bytes))
+            return log.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def run_worker(
     request: WorkerRequest,
     work_dir: Path,
@@ -96,34 +199,8 @@ def run_worker(
     env: dict[str, str] | None = None,
     python: str | None = None,
 ) -> WorkerOutcome:
-    """Run one worker (under ``python``, default this interpreter) to completion or until a limit kills it."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    request_path = work_dir / f"request-{request.step}.json"
-    request_path.write_text(request.to_json())
-    log_path = work_dir / f"{request.step}.log"
-    read_fd, write_fd = os.pipe()
-    outcome = WorkerOutcome(log_path=log_path)
-    start = time.monotonic()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [python or sys.executable, "-m", "multikernelbench.evaluation.worker", str(request_path), str(write_fd)],
-            pass_fds=(write_fd,),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env=env if env is not None else child_environment(),
-            cwd=work_dir,
-        )
-    os.close(write_fd)
-    try:
-        _supervise(proc, read_fd, outcome, phase_limits_s, memory_limit_bytes, start)
-    finally:
-        _kill_tree(proc)
-        os.close(read_fd)
-    outcome.returncode = proc.returncode
-    outcome.seconds = time.monotonic() - start
-    return outcome
+    """Start a worker (under ``python``, default this interpreter) in ``work_dir`` and run ``request`` in it."""
+    return hand_request(start_worker(python, env, work_dir=work_dir), request, phase_limits_s, memory_limit_bytes)
 
 
 def _supervise(

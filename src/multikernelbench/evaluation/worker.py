@@ -1,7 +1,8 @@
 """The child process that runs untrusted candidate code: ``python -m multikernelbench.evaluation.worker``.
 
-Arguments: the path of a :class:`~multikernelbench.evaluation.protocol.WorkerRequest`
-and the number of a pipe for reports. A ``build`` request executes the
+Arguments: the number of a pipe for reports (and optionally ``cuda``, to open
+the GPU ahead of need); the path of a
+:class:`~multikernelbench.evaluation.protocol.WorkerRequest` arrives on stdin. A ``build`` request executes the
 candidate's top level (which compiles its kernels) in its private build
 directory. A ``check`` request runs the steps in order, each returning a
 report: load (never building again), check against the reference on fresh
@@ -75,6 +76,13 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def _close_stdin() -> None:
+    """Point stdin at /dev/null: the request pipe is not the candidate's to read."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
 
 
 def _limit_address_space(limit_bytes: int | None) -> None:
@@ -312,9 +320,25 @@ def _versions(backend: Backend) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    request = WorkerRequest.from_json(Path(argv[1]).read_text())
-    channel = ReportChannel(int(argv[2]))
+    """``worker.py REPORT_FD [WARM_DEVICE]``: get ready, then read the request's path from stdin and run it.
+
+    Importing torch (and opening the GPU when ``WARM_DEVICE`` is ``cuda``) happens before the
+    request arrives, so a worker started ahead of need answers at once. Nothing candidate-specific
+    is loaded before the request: its environment (private build and cache folders, interpreter
+    switches read when Triton or JAX is first imported) is set from the request first.
+    """
+    channel = ReportChannel(int(argv[1]))
     _die_with_parent()
+    import torch
+
+    if len(argv) > 2 and argv[2] == "cuda":
+        torch.cuda.init()
+    request_path = sys.stdin.readline().strip()
+    _close_stdin()
+    if not request_path:
+        return 3  # the parent gave up on this worker before handing it anything
+    request = WorkerRequest.from_json(Path(request_path).read_text())
+    os.environ.update(request.environment)
     from multikernelbench.backends.registry import get_backend
 
     backend = get_backend(request.backend)

@@ -72,8 +72,8 @@ class BaselineCache:
             init_seed=config.seed or 0, input_seeds=tuple(range(1, config.timing_plan.input_sets + 1)),
             timing=evaluator.timing_plan(), compile_baseline=config.compile_baseline,
         )
-        with evaluator.gate.timing(exclusive=evaluator.host_timing) as lane, \
-                tempfile.TemporaryDirectory(prefix="mkb-baseline-") as work:
+        hold = evaluator.gate.timing(exclusive=True) if evaluator.host_timing else evaluator.device_lanes.alone()
+        with hold as lane, tempfile.TemporaryDirectory(prefix="mkb-baseline-") as work:
             env = {"TORCHINDUCTOR_CACHE_DIR": str(config.inductor_cache_dir)}
             if evaluator.lanes > 1:
                 env |= evaluator.device.worker_environment(lane)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from multikernelbench.backends.devices import default_memory_limit, device_class
 from multikernelbench.backends.registry import get_backend
 from multikernelbench.errors import UserError
 from multikernelbench.evaluation.extraction import extract_candidate
+from multikernelbench.evaluation.device_lanes import DeviceLanes
 from multikernelbench.evaluation.gate import BuildTimingGate
 from multikernelbench.evaluation.protocol import (
     BuildReport,
@@ -35,7 +37,7 @@ from multikernelbench.evaluation.sandbox import (
     WorkerOutcome,
     child_environment,
     hand_request,
-    run_worker,
+    start_worker,
 )
 from multikernelbench.evaluation.tolerances import check_profile_name
 from multikernelbench.evaluation.warm_workers import WorkerKind, shared_warm_workers
@@ -68,6 +70,7 @@ class EvalConfig:
     build_only: bool = False  # only build (a backend whose device this machine lacks): compile verdicts only
     worker_python: str | None = None  # the interpreter of workers (e.g. a venv with a CUDA build of torch)
     warm_workers: bool = True  # start each next worker ahead of need (each is still used once)
+    checks_per_device: int = 2  # candidates checked at once on one accelerator (timing always has it alone)
 
     def __post_init__(self) -> None:
         # Workers run in temporary folders: a relative cache path would point somewhere else there.
@@ -157,6 +160,8 @@ class Evaluator:
         # Shared by all threads using this evaluator: builds overlap; each device (lane) has one user at a time.
         self.lanes = max(1, self.device.count()) if self.mode == NATIVE else 1
         self.gate = BuildTimingGate(self.lanes)
+        # On accelerators, checks of several candidates share a device; timing has it alone.
+        self.device_lanes = DeviceLanes(self.lanes, self.config.checks_per_device)
 
     # ---- the three steps, usable apart so a scheduler can overlap them ----
 
@@ -196,9 +201,13 @@ class Evaluator:
         return BuildResult(PhaseResult(Phase.BUILD.value, True, report.seconds, detail={"cache_hit": report.cache_hit}),
                            cache_hit=report.cache_hit)
 
-    def check_and_time(self, task: Task, candidate: Candidate, seed: int,
-                       lane: int | None = None) -> tuple[list[PhaseResult], WorkerOutcome]:
-        """Check (and time) in one worker on device ``lane`` (None: whatever the worker sees)."""
+    def check_and_time(self, task: Task, candidate: Candidate, seed: int, lane: int | None = None,
+                       turn: Callable[[], bool] | None = None) -> tuple[list[PhaseResult], WorkerOutcome]:
+        """Check (and time) in one worker on device ``lane`` (None: whatever the worker sees).
+
+        With ``turn``, the device is shared while checking and the worker times only once ``turn()``
+        says it has the device alone.
+        """
         request = replace(
             self._request("check", candidate),
             # The worker re-parses the source, so profile constants keep their exact Python types.
@@ -210,14 +219,15 @@ class Evaluator:
             timing=self.timing_plan() if self.config.timing else None,
             # Against interpreted kernels a compiled baseline measures nothing of interest.
             compile_baseline=self.config.timing and self.config.compile_baseline and self.mode != INTERPRETER,
+            await_turn=turn is not None,
         )
-        outcome = self._run(request, candidate, lane)
+        outcome = self._run(request, candidate, lane, turn)
         lost_baseline = None
         if _died_compiling_baseline(outcome):
             # The candidate passed the check, and its timing never began: measure it again without
             # the baseline rather than blame it for the compiler (costs one more worker, rarely).
             lost_baseline = f"{outcome.death()}; timed again without the compile baseline"
-            outcome = self._run(replace(request, compile_baseline=False), candidate, lane)
+            outcome = self._run(replace(request, compile_baseline=False), candidate, lane, turn)
         phases = _check_phases(outcome, self.config.timing)
         if lost_baseline and phases[-1].phase == Phase.TIME.value:
             phases[-1] = replace(phases[-1], detail={**phases[-1].detail, "compile_baseline_error": lost_baseline})
@@ -258,8 +268,12 @@ class Evaluator:
                                   f"{self.backend.device_kind} device to run the answer on",
                                   failure=Failure.UNSUPPORTED.value)
             return self.record(task, profile, seed, [extract_phase, build.phase, skipped], None, build.cache_hit)
-        with self.gate.timing(exclusive=self.host_timing) as lane:
-            phases, outcome = self.check_and_time(task, candidate, seed, lane)
+        if self.host_timing:
+            with self.gate.timing(exclusive=True) as lane:
+                phases, outcome = self.check_and_time(task, candidate, seed, lane)
+        else:
+            with self.device_lanes.checking() as hold:
+                phases, outcome = self.check_and_time(task, candidate, seed, hold.lane, hold.try_take_turn)
         return self.record(task, profile, seed, [extract_phase, build.phase, *phases], outcome, build.cache_hit)
 
     def record(
@@ -331,20 +345,21 @@ class Evaluator:
             address_space_limit=limit + _ADDRESS_SPACE_HEADROOM if limit else None,
         )
 
-    def _run(self, request: WorkerRequest, candidate: Candidate, lane: int | None = None) -> WorkerOutcome:
+    def _run(self, request: WorkerRequest, candidate: Candidate, lane: int | None = None,
+             turn: Callable[[], bool] | None = None) -> WorkerOutcome:
         request = replace(request, environment=self.backend.build_environment(candidate.build_dir, self.mode))
         env = self._worker_env(lane)
         # On the host CPU a spare's start-up (a second of CPU) would overlap and disturb timing: only device
         # backends, whose timing the host's load barely touches, start workers ahead.
         if not self.config.warm_workers or self.host_timing:
             with tempfile.TemporaryDirectory(prefix="mkb-worker-") as work:
-                return run_worker(request, Path(work), self.config.phase_limits, self.config.memory_limit_bytes,
-                                  env, python=self.python)
+                return hand_request(start_worker(self.python, env, work_dir=Path(work)), request,
+                                    self.config.phase_limits, self.config.memory_limit_bytes, turn)
         # Checks and timing run on the device: their spare also opens the GPU ahead of need.
         on_device = request.step != "build" and self.mode == NATIVE and not self.device.is_host
         worker, _ = shared_warm_workers().take(
             WorkerKind.of(self.python, env, self.device.torch_type if on_device else ""))
-        return hand_request(worker, request, self.config.phase_limits, self.config.memory_limit_bytes)
+        return hand_request(worker, request, self.config.phase_limits, self.config.memory_limit_bytes, turn)
 
     def _worker_env(self, lane: int | None = None) -> dict[str, str]:
         """The environment a worker starts with: everything but the candidate's own (which its request carries)."""

@@ -1,10 +1,10 @@
-"""Keeping timing away from builds, and giving each device lane one checker at a time.
+"""Keeping timing on the host CPU away from builds.
 
-Builds take a shared hold. Checking and timing take one of the device's lanes
-(one per GPU on the host; one for the host CPU); on the host CPU the hold is
-also exclusive of builds: it waits for running builds to finish and holds back
-new ones, so a compiler never steals cores from a measurement. On a GPU,
-builds go on while other candidates are checked and timed.
+Builds take a shared hold. Checking and timing on the host CPU take the
+host's lane exclusively: the hold waits for running builds to finish and
+holds back new ones, so a compiler never steals cores from a measurement.
+Accelerators are shared through :mod:`multikernelbench.evaluation.device_lanes`
+instead, while builds go on.
 """
 
 from __future__ import annotations

@@ -87,6 +87,9 @@ class WorkerRequest:
     input_seeds: tuple[int, ...] = ()
     timing: TimingSpec | None = None  # None: check only
     compile_baseline: bool = False
+    #: After a passed check, wait for the parent's go (a line on stdin) before timing: the device is shared
+    #: by checks, and timing must have it alone.
+    await_turn: bool = False
     #: Variables of this candidate's build (its private build folders), set before any of its code runs.
     environment: dict[str, str] = field(default_factory=dict)
 
@@ -153,13 +156,18 @@ class TimeReport(StepReport):
 
 
 @dataclass(frozen=True)
+class ReadyToTime:
+    """The check passed; the worker waits for the device to itself before timing (``await_turn``)."""
+
+
+@dataclass(frozen=True)
 class Done:
     """The worker reported everything it had to."""
 
 
-Report = PhaseStarted | EnvReport | BuildReport | CheckReport | TimeReport | Done
+Report = PhaseStarted | EnvReport | BuildReport | CheckReport | ReadyToTime | TimeReport | Done
 _REPORT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (PhaseStarted, EnvReport, BuildReport, CheckReport,
-                                                                TimeReport, Done)}
+                                                                ReadyToTime, TimeReport, Done)}
 
 
 def encode_report(report: Report) -> bytes:

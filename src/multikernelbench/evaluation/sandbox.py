@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,15 @@ from typing import Any
 import psutil
 
 import multikernelbench
-from multikernelbench.evaluation.protocol import Done, Failure, PhaseStarted, Report, WorkerRequest, decode_report
+from multikernelbench.evaluation.protocol import (
+    Done,
+    Failure,
+    PhaseStarted,
+    ReadyToTime,
+    Report,
+    WorkerRequest,
+    decode_report,
+)
 from multikernelbench.secrets import is_secret
 
 # Environment variables whose names look like credentials never reach untrusted code.
@@ -112,6 +121,11 @@ class StartedWorker:
         self._stopped = True
         _kill_tree(self.proc)
         os.close(self.read_fd)
+        if self.proc.stdin is not None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass  # it was dead: nothing to flush to
 
     def discard(self) -> None:
         """Stop the worker and remove its folder."""
@@ -155,10 +169,13 @@ def hand_request(
     request: WorkerRequest,
     phase_limits_s: dict[str, float],
     memory_limit_bytes: int | None,
+    turn: Callable[[], bool] | None = None,
 ) -> WorkerOutcome:
     """Give a started worker its request and supervise it to completion or until a limit kills it.
 
-    The worker is used once: whatever happens, it is killed (with all it started) before this returns.
+    A worker that asks for its turn to time (``await_turn``) waits, its clock stopped, until ``turn()``
+    (polled) says the device is its alone; without ``turn`` it goes on at once. The worker is used
+    once: whatever happens, it is killed (with all it started) before this returns.
     """
     request_path = worker.work_dir / f"request-{request.step}.json"
     request_path.write_text(request.to_json())
@@ -169,10 +186,10 @@ def hand_request(
         try:
             assert proc.stdin is not None  # noqa: S101 - start_worker always opens it
             proc.stdin.write(f"{request_path}\n".encode())
-            proc.stdin.close()
+            proc.stdin.flush()
         except (BrokenPipeError, OSError):
             pass  # it died waiting: supervision reports how
-        _supervise(proc, worker.read_fd, outcome, phase_limits_s, memory_limit_bytes, start)
+        _supervise(proc, worker.read_fd, outcome, phase_limits_s, memory_limit_bytes, start, turn)
     finally:
         worker.stop()
         outcome.log = _read_tail(worker.log_path)
@@ -210,11 +227,13 @@ def _supervise(
     phase_limits_s: dict[str, float],
     memory_limit_bytes: int | None,
     start: float,
+    turn: Callable[[], bool] | None = None,
 ) -> None:
     buffer = b""
     deadline = start + phase_limits_s.get("start", 60.0)
     done_at: float | None = None
     pipe_open = True
+    awaiting_turn = False
     while True:
         if pipe_open:
             ready, _, _ = select.select([read_fd], [], [], _POLL_S)
@@ -232,10 +251,16 @@ def _supervise(
                     if isinstance(report, PhaseStarted):
                         outcome.last_phase = report.phase
                         deadline = time.monotonic() + phase_limits_s.get(report.phase, 60.0)
+                    elif isinstance(report, ReadyToTime):
+                        awaiting_turn, deadline = True, float("inf")  # waiting for the device is not its time
                     elif isinstance(report, Done):
                         done_at = time.monotonic()
         else:
             time.sleep(_POLL_S)
+        if awaiting_turn and (turn is None or turn()):
+            awaiting_turn = False
+            deadline = time.monotonic() + phase_limits_s.get("time", 60.0)
+            _send_go(proc)
         if proc.poll() is not None and (not pipe_open or done_at is not None):
             return
         if proc.poll() is not None and not _drain_soon(read_fd):
@@ -258,6 +283,15 @@ def _supervise(
                 )
                 outcome.killed_for = Failure.MEMORY
                 return
+
+
+def _send_go(proc: subprocess.Popen) -> None:
+    try:
+        assert proc.stdin is not None  # noqa: S101 - start_worker always opens it
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
+    except (BrokenPipeError, OSError):
+        pass  # it died waiting: supervision reports how
 
 
 def _drain_soon(read_fd: int) -> bool:

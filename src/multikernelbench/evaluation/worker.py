@@ -38,6 +38,7 @@ from multikernelbench.evaluation.protocol import (
     Failure,
     Phase,
     PhaseStarted,
+    ReadyToTime,
     Report,
     TimeReport,
     WorkerRequest,
@@ -76,6 +77,14 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def _read_line(fd: int) -> str:
+    """One line from ``fd``, read a byte at a time so nothing after it is consumed; "" at end of file."""
+    data = bytearray()
+    while (byte := os.read(fd, 1)) and byte != b"\n":
+        data += byte
+    return data.decode().strip()
 
 
 def _close_stdin() -> None:
@@ -333,7 +342,8 @@ def main(argv: list[str]) -> int:
 
     if len(argv) > 2 and argv[2] == "cuda":
         torch.cuda.init()
-    request_path = sys.stdin.readline().strip()
+    request_path = _read_line(0)
+    turns = os.dup(0)  # the parent's later go for timing; the candidate's stdin is /dev/null
     _close_stdin()
     if not request_path:
         return 3  # the parent gave up on this worker before handing it anything
@@ -356,6 +366,10 @@ def main(argv: list[str]) -> int:
         channel.send(check)
         # (The integrity step slots in here: between a passed check and timing.)
         if checked is not None and request.timing is not None:
+            if request.await_turn:
+                channel.send(ReadyToTime())
+                if not _read_line(turns):
+                    return 4  # the parent is gone or gave up: no timing
             channel.send(time_step(backend, request, checked, channel))
     channel.send(Done())
     return 0

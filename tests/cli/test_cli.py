@@ -192,3 +192,13 @@ def test_baselines_are_measured_once_then_cached_until_refreshed(tmp_path: Path)
     assert not again[0]["cached"] and again[0]["eager"]["samples"] != first[0]["eager"]["samples"]
     table = mkb("baseline", "--tasks", "relu", "--no-compile-baseline", cache=cache, check=True).stdout
     assert "relu" in table and "cached" in table
+
+
+def test_a_run_never_mixes_build_only_and_checked_verdicts(build_cache: Path, tmp_path: Path) -> None:
+    store = tmp_path / "modes.sqlite"
+    args = ("run", "--no-compile-baseline", "--tasks", "relu", "--store", str(store), "--run-name", "modes")
+    mkb(*args, cache=build_cache, check=True)
+    mixed = mkb(*args, "--build-only", cache=build_cache)
+    assert mixed.returncode == 2
+    assert "run 'modes' already exists with mode 'native' (now 'build_only'); choose another --run-name" in mixed.stderr
+    assert verdict_rows(store) == [("relu", 0)]

@@ -132,7 +132,8 @@ def run(
         evaluator.resolve_profile(task)
     profile = size or "small"
     strategy_label = strategy or "none"
-    fixed = {"tolerance": tolerance, "trials": trials, "timing": not no_timing}
+    # The mode is fixed too: build-only, interpreted and native verdicts answer different questions.
+    fixed = {"tolerance": tolerance, "trials": trials, "timing": not no_timing, "mode": evaluator.mode}
     if asks_model:
         fixed |= {"base_url": base_url, **params.to_json()}
     info = RunInfo(

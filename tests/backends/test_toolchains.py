@@ -102,3 +102,11 @@ def test_no_extension_build_happens_once_builds_are_forbidden(tmp_path: Path, mo
     assert not (tmp_path / "out.txt").exists()
     subprocess.run(["ninja"], cwd=tmp_path, check=True, capture_output=True)  # built in "the build phase"
     cpp_extension._run_ninja_build(str(tmp_path), False, "Error building extension")  # nothing to do: allowed
+
+
+def test_a_missing_package_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert toolchains.package_missing("json", "pip install json") is None
+    assert toolchains.package_missing("no_such_pkg", "pip install x") == "no_such_pkg is not installed; run: pip install x"
+    real = toolchains.importlib.util.find_spec
+    monkeypatch.setattr(toolchains.importlib.util, "find_spec", lambda name: None if name == "torch" else real(name))
+    assert "PyTorch is not installed" in (toolchains.package_missing("json", "pip install json") or "")

@@ -16,8 +16,6 @@ not live on a TPU without it.)
 from __future__ import annotations
 
 import functools
-import importlib.metadata
-import importlib.util
 from pathlib import Path
 
 from multikernelbench.backends import toolchains
@@ -37,15 +35,10 @@ class PallasBackend(Backend):
     install_hint = "pip install 'jax[cpu]' (GPU hosts: jax with its CUDA plugin)"
 
     def unavailable_reason(self) -> str | None:
-        if importlib.util.find_spec("torch") is None:
-            return "PyTorch is not installed; run: pip install torch==2.13.0"
-        if importlib.util.find_spec("jax") is None:
-            return "JAX is not installed; run: pip install 'jax[cpu]' (or jax with its CUDA plugin on a GPU host)"
-        return None
+        return toolchains.package_missing("jax", "pip install 'jax[cpu]' (or jax with its CUDA plugin on a GPU host)")
 
     def toolchain(self, build_only: bool = False) -> dict[str, str]:
-        return {**toolchains.torch_build(), "jax": importlib.metadata.version("jax"),
-                "gpu": "" if build_only else (CudaGPU.capability(0) or "interpreter")}
+        return toolchains.jit_toolchain("jax", None if build_only else CudaGPU.capability(0), build_only)
 
     def build_environment(self, build_dir: Path, mode: str) -> dict[str, str]:
         # JAX takes 75% of GPU memory at start by default, leaving torch's inputs and references none.

@@ -12,6 +12,7 @@ interpreter its workers use, which may not be its own.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -101,6 +102,21 @@ def torch_site() -> Path | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(spec.submodule_search_locations[0]).parent
+
+
+def package_missing(module: str, install: str) -> str | None:
+    """Why a backend whose answers import ``module`` cannot run here (torch or the package absent), or None."""
+    if importlib.util.find_spec("torch") is None:
+        return "PyTorch is not installed; run: pip install torch==2.13.0"
+    if importlib.util.find_spec(module) is None:
+        return f"{module} is not installed; run: {install}"
+    return None
+
+
+def jit_toolchain(package: str, gpu_capability: str | None, build_only: bool) -> dict[str, str]:
+    """What changes a JIT backend's compiled kernels: the torch build, the package's version and the GPU."""
+    return {**torch_build(), package: importlib.metadata.version(package),
+            "gpu": "" if build_only else (gpu_capability or "interpreter")}
 
 
 def forbid_extension_builds() -> None:

@@ -9,8 +9,6 @@ on its first call is a compile failure, as a C++ build error is.
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 from pathlib import Path
 
 from multikernelbench.backends import toolchains
@@ -32,15 +30,10 @@ class TritonBackend(Backend):
     install_hint = "pip install triton (GPU hosts: the version that matches their torch)"
 
     def unavailable_reason(self) -> str | None:
-        if importlib.util.find_spec("torch") is None:
-            return "PyTorch is not installed; run: pip install torch==2.13.0"
-        if importlib.util.find_spec("triton") is None:
-            return "Triton is not installed; run: pip install triton"
-        return None
+        return toolchains.package_missing("triton", "pip install triton")
 
     def toolchain(self, build_only: bool = False) -> dict[str, str]:
-        return {**toolchains.torch_build(), "triton": importlib.metadata.version("triton"),
-                "gpu": "" if build_only else (CudaGPU.capability(0) or "interpreter")}
+        return toolchains.jit_toolchain("triton", None if build_only else CudaGPU.capability(0), build_only)
 
     def build_environment(self, build_dir: Path, mode: str) -> dict[str, str]:
         env = {"TRITON_CACHE_DIR": str(build_dir / "triton_cache")}

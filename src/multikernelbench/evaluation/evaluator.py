@@ -7,7 +7,6 @@ import platform
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -352,9 +351,8 @@ class Evaluator:
         # On the host CPU a spare's start-up (a second of CPU) would overlap and disturb timing: only device
         # backends, whose timing the host's load barely touches, start workers ahead.
         if not self.config.warm_workers or self.host_timing:
-            with tempfile.TemporaryDirectory(prefix="mkb-worker-") as work:
-                return hand_request(start_worker(self.python, env, work_dir=Path(work)), request,
-                                    self.config.phase_limits, self.config.memory_limit_bytes, turn)
+            return hand_request(start_worker(self.python, env), request, self.config.phase_limits,
+                                self.config.memory_limit_bytes, turn)
         # Checks and timing run on the device: their spare also opens the GPU ahead of need.
         on_device = request.step != "build" and self.mode == NATIVE and not self.device.is_host
         worker, _ = shared_warm_workers().take(

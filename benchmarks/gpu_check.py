@@ -11,7 +11,9 @@ It prints, as it goes and then as a short table last:
 3. the harness's time against the PyTorch profiler's kernel time for single-kernel answers (how much of the
    measured time is the kernel itself), and relu timed three ways: events with the mean and no flush (the
    published protocol), L2-flushed median events (ours), CUDA-graph replay;
-4. the sweep's mean wall time per answer, cold builds included (goal: at most 6 s on a 16-core host).
+4. the sweep's mean wall time per answer, cold builds included (goal: at most 6 s on a 16-core host);
+5. integrity flags on the bundled (honest) answers, which must be none: each is a false alarm of the
+   checks (dispatch trace, own-kernel count, timing claims, physical bound) on this GPU.
 Results also go to $OUT/gpu_check.json when $OUT is set. On a machine without a GPU, Triton and Pallas run
 through their interpreters (correctness only, for trying the script) and parts 3 are skipped.
 """
@@ -90,7 +92,9 @@ def _sweep(evaluator: Evaluator, backend: str, names: list[str], jobs: int) -> d
         record = evaluator.evaluate(load_task(name), bundled_solution(name, backend) or "")
         seconds = time.monotonic() - start
         verdict = "pass" if record.passed else f"FAIL in {record.failed_phase}: {(record.error or '')[:160]}"
-        print(f"   {name}: {verdict} ({seconds:.1f} s)", flush=True)
+        # A bundled answer is honest: any integrity flag on it is a false alarm of the checks on this GPU.
+        flags = "; ".join(flag.describe()[:160] for flag in record.integrity_flags)
+        print(f"   {name}: {verdict} ({seconds:.1f} s){' FLAGGED: ' + flags if flags else ''}", flush=True)
         return name, (record, seconds)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -107,6 +111,7 @@ def _row(backend: str, name: str, record: EvalRecord, seconds: float) -> dict[st
         "compile_ms": record.compile_baseline.median if record.compile_baseline else None,
         "speedup": record.speedup, "interval": record.speedup_interval, "clock": record.timing_clock,
         "warnings": list(record.timing_warnings), "hardware": record.hardware,
+        "flags": [flag.describe() for flag in record.integrity_flags],
     }
 
 
@@ -150,7 +155,7 @@ def _protocols(evaluator: Evaluator, size: str) -> dict[str, float]:
     import torch
 
     from multikernelbench.backends.devices import CudaGPU as Gpu
-    from multikernelbench.evaluation.timing import time_interleaved
+    from multikernelbench.evaluation.timing import LocalTimer, time_interleaved
     from multikernelbench.tasks.runtime import load_module, make_inputs, make_model
 
     task = load_task("relu")
@@ -167,9 +172,11 @@ def _protocols(evaluator: Evaluator, size: str) -> dict[str, float]:
             end.record()
             torch.cuda.synchronize()
             published.append(start.elapsed_time(end))
-        flushed, _ = time_interleaved(device, [model], [inputs], TimingSpec(warmup=5, min_trials=100, max_trials=100))
-        graphed, clock = time_interleaved(device, [model], [inputs],
-                                          TimingSpec(warmup=5, min_trials=100, max_trials=100, cuda_graphs=True))
+        plan = TimingSpec(warmup=5, min_trials=100, max_trials=100)
+        flushed = time_interleaved(device, [LocalTimer(device, model, [inputs])], 1, plan)
+        graph_timer = LocalTimer(device, model, [inputs], cuda_graphs=True)
+        graphed = time_interleaved(device, [graph_timer], 1, plan)
+        clock = graph_timer.clock
     return {"published_events_mean_ms": statistics.fmean(published), "flushed_median_ms": statistics.median(flushed[0]),
             "cuda_graph_median_ms": statistics.median(graphed[0]) if clock == "cuda_graph" else float("nan")}
 
@@ -184,6 +191,10 @@ def _print_tables(results: dict[str, Any]) -> None:
         ok = "pass" if r["passed"] else ("comp" if r["compiled"] else "FAIL")
         print(f"{r['backend']:8} {r['task'][:45]:45} {ok:5} {_f(r['build_s']):>7} {_f(r['total_s']):>7} "
               f"{_f(r['candidate_ms'], 4):>8} {_f(r['eager_ms'], 4):>9} {_f(r['compile_ms'], 4):>11}  {speed}")
+    flagged = [r for r in results["answers"] if r.get("flags")]
+    print(f"integrity: {len(flagged)} of {len(results['answers'])} bundled answers flagged (false alarms)")
+    for r in flagged:
+        print(f"  {r['backend']} {r['task']}: {'; '.join(r['flags'])[:300]}")
     for backend, sweep in results.get("sweeps", {}).items():
         print(f"sweep {backend}: {sweep['answers']} answers in {sweep['wall_s']:.1f} s = "
               f"{sweep['per_answer_s']:.2f} s per answer")

@@ -49,4 +49,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def evaluator(build_cache: Path) -> Evaluator:
-    return make_evaluator(build_cache)
+    """For verdict tests whose answers are plain PyTorch (they exercise phases without a C++ build):
+    integrity checks off, or every such answer would be flagged. The checks have tests of their own."""
+    return make_evaluator(build_cache, integrity="off")

@@ -245,3 +245,13 @@ def test_metrics_nothing_could_measure_are_undefined_not_zero() -> None:
     # Native verdicts that were never timed (they failed) still give a real 0.
     failed = _rows([verdict("a", "math", passed=False)], alphas=(1.0,))["all"]
     assert failed.pass_at_k == 0.0 and failed.speedup_at_k[("eager", 1.0)] == 0.0
+
+
+def test_flagged_answers_are_counted_per_category_and_fail_under_strict() -> None:
+    verdicts = [verdict("relu", "activation", 0, speedup=3.0, flagged=True),
+                verdict("relu", "activation", 1, speedup=2.0),
+                verdict("sum", "reduce", 0, speedup=2.0)]
+    rows = _rows(verdicts, k=1)
+    assert (rows["activation"].flagged, rows["reduce"].flagged, rows["all"].flagged) == (1, 0, 1)
+    assert rows["activation"].fast_p[("eager", 0.0)] == 0.5  # the flagged one did not pass
+    assert rows["all"].to_json()["flagged"] == 1

@@ -119,6 +119,7 @@ class MetricRow:
     speedup_at_k: dict[tuple[str, float], float | None]  # (baseline, alpha) -> SpeedUp_alpha@k
     fast_p: dict[tuple[str, float], float | None]  # (baseline, p) -> fast_p
     geomean_speedup: dict[str, float | None]  # baseline -> geometric mean over passing answers
+    flagged: int = 0  # answers the integrity checks flagged (whether or not that failed them)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types only: tuple-keyed maps become lists of objects."""
@@ -134,6 +135,7 @@ class MetricRow:
             "speedup_at_k": [{"baseline": b, "alpha": a, "value": v} for (b, a), v in self.speedup_at_k.items()],
             "fast_p": [{"baseline": b, "p": p, "value": v} for (b, p), v in self.fast_p.items()],
             "geomean_speedup": dict(self.geomean_speedup),
+            "flagged": self.flagged,
         }
 
 
@@ -205,4 +207,5 @@ def _group_metrics(name: str, verdicts: list[StoredVerdict], k: int, alphas: tup
                       for b in baselines for a in alphas},
         fast_p={(b, p): fraction(p, b) for b in baselines for p in ps},
         geomean_speedup={b: geomean(b) for b in baselines},
+        flagged=sum(1 for r in records if r.integrity_flags and r.integrity != "off"),
     )

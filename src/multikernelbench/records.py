@@ -57,6 +57,25 @@ class TimingStats:
 
 
 @dataclass(frozen=True)
+class IntegrityFlag:
+    """One integrity check that fired: which check, where in the answer, and why, in one line each.
+
+    ``stage`` says when it was seen: ``static`` (the source, before anything ran), ``runtime``
+    (while the answer's ``forward`` ran in the check) or ``timing`` (while it was timed).
+    """
+
+    check: str
+    where: str
+    why: str
+    stage: str = "static"
+
+    def describe(self) -> str:
+        """``check at where: why``, the line a person or a feedback turn reads."""
+        place = f" at {self.where}" if self.where else ""
+        return f"{self.check}{place}: {self.why}"
+
+
+@dataclass(frozen=True)
 class EvalRecord:
     """The verdict on one candidate for one task on one backend."""
 
@@ -82,11 +101,22 @@ class EvalRecord:
     #: What measured the times: host_clock, device_events, cuda_graph or interpreter (never a speed).
     timing_clock: str = ""
     timing_warnings: tuple[str, ...] = ()
+    #: What the integrity checks found (static, in the check, while timed).
+    integrity_flags: tuple[IntegrityFlag, ...] = ()
+    #: The integrity level the verdict was given under: off, warn or strict (a flag fails the answer).
+    integrity: str = "strict"
 
     @property
     def passed(self) -> bool:
-        """Correct on every input set, and no later phase failed (a crash while timing fails too)."""
-        return self.correctness and self.failed_phase is None and self.mode != "build_only"
+        """Correct on every input set, no later phase failed (a crash while timing fails too), and, under
+        strict integrity, not flagged."""
+        return (self.correctness and self.failed_phase is None and self.mode != "build_only"
+                and not self.failed_integrity)
+
+    @property
+    def failed_integrity(self) -> bool:
+        """True when a flag counts against the answer (strict integrity)."""
+        return self.integrity == "strict" and bool(self.integrity_flags)
 
     @property
     def failure(self) -> str | None:
@@ -140,8 +170,10 @@ class EvalRecord:
             "speedup_compile": self.speedup_compile,
             "hardware": self.hardware,
             "versions": self.versions,
-            # The runtime integrity check (own kernels only) is not implemented yet: None, not False.
-            "cheating": None,
+            # The published field: None when integrity checks were off, else whether any check fired.
+            "cheating": None if self.integrity == "off" else bool(self.integrity_flags),
+            "integrity": self.integrity,
+            "integrity_flags": [asdict(f) for f in self.integrity_flags],
             "compile_info": self.compile_info,
             "correctness_info": self.correctness_info,
             "build_cache_hit": self.build_cache_hit,
@@ -180,6 +212,9 @@ class EvalRecord:
             mode=data.get("mode", "native"),
             timing_clock=data.get("timing_clock", ""),
             timing_warnings=tuple(data.get("timing_warnings", ())),
+            integrity_flags=tuple(IntegrityFlag(**f) for f in data.get("integrity_flags", ())),
+            # Verdicts stored before the checks existed were given without them.
+            integrity=data.get("integrity", "off"),
         )
 
 

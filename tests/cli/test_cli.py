@@ -114,9 +114,12 @@ def test_eval_a_foreign_task_file(build_cache: Path, tmp_path: Path) -> None:
                     "def get_inputs():\n    return [torch.randn(128)]\n\ndef get_init_inputs():\n    return []\n")
     response = tmp_path / "answer.txt"
     response.write_text("import torch\nclass ModelNew(torch.nn.Module):\n    def forward(self, x):\n        return x + x\n")
+    # Plain PyTorch: flagged, and under --integrity warn still a pass.
     data = json.loads(mkb("eval", "--task-file", str(task), "--response", str(response), "--json",
-                          cache=build_cache, check=True).stdout)
+                          "--integrity", "warn", cache=build_cache, check=True).stdout)
     assert data["passed"] and data["task"] == "double" and data["profile"] == "full"
+    assert data["cheating"] is True and data["integrity"] == "warn"
+    assert "runtime_torch_op" in {flag["check"] for flag in data["integrity_flags"]}
 
 
 def test_run_stores_everything_and_a_rerun_skips_finished_pairs(build_cache: Path, tmp_path: Path) -> None:

@@ -126,7 +126,7 @@ def test_no_trace_of_the_api_key_in_any_file_the_run_wrote(tmp_path: Path) -> No
     cache = tmp_path / "cache"
     cache.mkdir()
     store = tmp_path / "results.sqlite"
-    dump = tmp_path / "child-env.json"
+    dump = cache / "child-env.json"  # the build cache is the one place outside its own folder an answer may write
 
     def answer(body: dict[str, Any]) -> str:
         return ENV_DUMPING_RELU if task_in_prompt(body) == "relu" else solve(body)

@@ -23,7 +23,7 @@ from multikernelbench.cli.options import make_config
 from multikernelbench.evaluation.evaluator import EvalConfig
 from multikernelbench.backends.devices import HostCPU
 from multikernelbench.evaluation.protocol import TimingSpec
-from multikernelbench.evaluation.timing import time_interleaved
+from multikernelbench.evaluation.timing import LocalTimer, time_interleaved
 from multikernelbench.generation.solutions import bundled_solution
 from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
 from multikernelbench.tasks import load_task
@@ -76,7 +76,9 @@ def test_a_reference_inductor_cannot_compile_leaves_the_candidate_passed(
     inductor = str((cache / "inductor").resolve())
     # The candidate also proves the worker was pointed at the evaluator's inductor cache.
     body = f"import os\nassert os.environ['TORCHINDUCTOR_CACHE_DIR'] == {inductor!r}\nreturn torch.relu(x)\n"
-    record = make_evaluator(cache, compile_baseline=True).evaluate(load_task("relu"), relu_model(body))
+    # A plain-PyTorch stand-in answer: integrity checks off, or it would be flagged and never timed.
+    record = make_evaluator(cache, compile_baseline=True, integrity="off").evaluate(load_task("relu"),
+                                                                                    relu_model(body))
     assert record.passed, record.to_json()
     assert record.runtime is not None and record.baseline is not None and record.speedup > 0
     assert record.compile_baseline is None and record.speedup_compile is None
@@ -94,7 +96,7 @@ def test_a_compile_that_hangs_is_cut_off_and_the_candidate_timed_without_it(
     compiler.write_text(f'#!/bin/sh\n[ "$1" = --version ] && exec g++ --version\necho $$ >> "{pids}"\nexec sleep 600\n')
     compiler.chmod(compiler.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("CXX", str(compiler))
-    evaluator = make_evaluator(tmp_path / "cache", compile_baseline=True, time_timeout_s=6.0)
+    evaluator = make_evaluator(tmp_path / "cache", compile_baseline=True, time_timeout_s=6.0, integrity="off")
     record = evaluator.evaluate(load_task("relu"), relu_model("return torch.relu(x)\n"))
     assert record.passed, record.to_json()
     assert record.runtime is not None and record.baseline is not None and record.compile_baseline is None
@@ -160,13 +162,17 @@ def test_timing_interleaves_every_callable_on_the_same_input_set() -> None:
         return lambda x: backend.calls.append((name, x))
 
     plan = TimingSpec(warmup=2, min_trials=4, max_trials=4, budget_s=0.0)
-    samples, clock = time_interleaved(backend, [named("c"), named("e"), named("tc")], [[0], [1], [2]], plan)
-    assert [len(s) for s in samples] == [4, 4, 4] and clock == "host_clock"
+    sets = [[0], [1], [2]]
+    timers = [LocalTimer(backend, named(name), sets) for name in ("c", "e", "tc")]
+    samples = time_interleaved(backend, timers, len(sets), plan)
+    assert [len(s) for s in samples] == [4, 4, 4] and timers[0].clock == "host_clock"
     assert backend.flushes == 12  # a flush before every timed call
     trials = backend.calls[2 * 3:]  # after the warm-up calls, all three per trial
     assert trials == [(name, i % 3) for i in range(4) for name in ("c", "e", "tc")]
     with pytest.raises(ValueError):
-        time_interleaved(backend, [], [[0]], plan)
+        time_interleaved(backend, [], 1, plan)
+    with pytest.raises(ValueError):
+        time_interleaved(backend, timers, 0, plan)
 
 
 # ---- reporting ----

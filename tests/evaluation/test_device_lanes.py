@@ -6,6 +6,8 @@ tested end to end with a real worker (Triton's interpreter on the CPU).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sys
 import threading
 import time
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from multikernelbench.backends.triton import TritonBackend
+from multikernelbench.evaluation.containment import ContainmentPlan
 from multikernelbench.evaluation.device_lanes import DeviceLanes
 from multikernelbench.evaluation.extraction import extract_candidate
 from multikernelbench.evaluation.protocol import (
@@ -26,6 +29,7 @@ from multikernelbench.evaluation.protocol import (
     WorkerRequest,
 )
 from multikernelbench.evaluation.sandbox import child_environment, hand_request, run_worker, start_worker
+from multikernelbench.evaluation.worker import CONTAINMENT_VARIABLE
 from multikernelbench.generation.solutions import bundled_solution
 from multikernelbench.tasks import load_task
 
@@ -111,9 +115,15 @@ def built_relu(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, di
     environment = TritonBackend().build_environment(build_dir, "interpreter")
     request = WorkerRequest(step="build", backend="triton", mode="interpreter", candidate_path=str(candidate),
                             module_name="mkb_turn_relu", build_dir=str(build_dir), environment=environment)
-    outcome = run_worker(request, root / "build-work", {"start": 120.0, "build": 120.0}, None)
+    outcome = run_worker(request, root / "build-work", {"start": 120.0, "build": 120.0}, None, env=worker_env(root))
     assert outcome.finished, outcome.log
     return candidate, build_dir, environment
+
+
+def worker_env(writable: Path) -> dict[str, str]:
+    """A worker's environment whose answers may write under ``writable`` (as under an evaluator's cache)."""
+    plan = ContainmentPlan(writable=(str(writable),))
+    return child_environment({CONTAINMENT_VARIABLE: json.dumps(dataclasses.asdict(plan))})
 
 
 def check_request(built: tuple[Path, Path, dict[str, str]], answer: Path | None = None) -> WorkerRequest:
@@ -136,7 +146,7 @@ def test_a_worker_times_only_after_its_turn_is_given(built_relu, tmp_path: Path)
         polls.append(time.monotonic())
         return polls[-1] >= polls[0] + 1.0
 
-    worker = start_worker(sys.executable, child_environment(), work_dir=tmp_path)
+    worker = start_worker(sys.executable, worker_env(Path(built_relu[1]).parent), work_dir=tmp_path)
     outcome = hand_request(worker, check_request(built_relu), LIMITS, None, turn)
     assert outcome.finished, outcome.log
     kinds = [type(r).__name__ + (f":{r.phase}" if isinstance(r, PhaseStarted) else "") for r in outcome.reports]
@@ -150,7 +160,7 @@ def test_a_failed_check_never_asks_for_a_turn(built_relu, tmp_path: Path) -> Non
     wrong = tmp_path / "wrong.py"
     wrong.write_text(Path(built_relu[0]).read_text().replace("tl.maximum(x, 0.0)", "tl.maximum(x, 0.5)"))
     asked: list[bool] = []
-    worker = start_worker(sys.executable, child_environment(), work_dir=tmp_path / "work")
+    worker = start_worker(sys.executable, worker_env(Path(built_relu[1]).parent), work_dir=tmp_path / "work")
     outcome = hand_request(worker, check_request(built_relu, wrong), LIMITS, None, lambda: asked.append(True) or True)
     assert outcome.finished and not outcome.last(CheckReport).ok
     assert outcome.last(ReadyToTime) is None and outcome.last(TimeReport) is None and asked == []

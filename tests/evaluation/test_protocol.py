@@ -22,7 +22,7 @@ from multikernelbench.evaluation.protocol import (
 
 def test_a_request_round_trips_with_its_nested_types() -> None:
     request = WorkerRequest(step="check", backend="triton", mode="interpreter", candidate_path="/w/c.py",
-                            module_name="mkb_c", build_dir="/cache/b", address_space_limit=2**33,
+                            module_name="mkb_c", build_dir="/cache/b",
                             task=TaskSpec("relu", "activation", "/t/relu.py", "source"), input_seeds=(3, 4, 5),
                             timing=TimingSpec(warmup=1, min_trials=2, cuda_graphs=True), compile_baseline=True)
     again = WorkerRequest.from_json(request.to_json())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from multikernelbench.generation.prompts.feedback import (
     needs_another_turn,
     trim_compiler_output,
 )
-from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
+from multikernelbench.records import EvalRecord, IntegrityFlag, PhaseResult, TimingStats
 
 CLOSING = "Reply with the complete corrected module in one fenced ```python block.\n"
 BUILD = "/home/u/.cache/multikernelbench/builds/cpp/2a05417267f94060e0314cef/torch_extensions/badrelu"
@@ -88,13 +89,6 @@ def passed(runtime: float | None, baseline: float | None, compile_baseline: floa
     return record(phases, correct=True, runtime=runtime, baseline=baseline, compile_baseline=compile_baseline)
 
 
-class FlaggedRecord(EvalRecord):
-    """A verdict as the runtime integrity check will write it (the check is not implemented yet)."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {**super().to_json(), "cheating": {"calls": "torch.relu was called inside forward"}}
-
-
 # ---- when another turn is due ----
 
 
@@ -121,12 +115,31 @@ def test_passing_answers_get_another_turn_only_when_slow(
 
 def test_an_integrity_flag_gets_another_turn_even_when_fast() -> None:
     fast = passed(1.0, 3.0)
-    flagged = FlaggedRecord(**{f: getattr(fast, f) for f in EvalRecord.__dataclass_fields__})
+    flag = IntegrityFlag("runtime_torch_op", "line 12 (aten::relu)", "PyTorch computed aten::relu inside forward",
+                         "runtime")
+    flagged = replace(fast, integrity_flags=(flag,))
     assert not needs_another_turn(fast)
-    assert needs_another_turn(flagged)
+    assert needs_another_turn(flagged) and not flagged.passed
     message = feedback_message(flagged)
-    assert "integrity check" in message and "torch.relu was called inside forward" in message
+    assert "integrity check" in message
+    assert "runtime_torch_op at line 12 (aten::relu): PyTorch computed aten::relu inside forward" in message
     assert message.endswith(CLOSING)
+
+
+def test_a_wrong_answer_that_is_also_flagged_hears_of_both() -> None:
+    flag = IntegrityFlag("torch_compute", "line 5", "computes with PyTorch (torch.sigmoid)")
+    wrong = replace(record([OK_EXTRACT, OK_BUILD, PhaseResult("check", False, 1.0, "output mismatches at 3 of 4",
+                                                                     failure="mismatch")], correct=False),
+                    integrity_flags=(flag,))
+    message = feedback_message(wrong)
+    assert "output mismatches at 3 of 4" in message
+    assert "also flagged your module" in message and "torch_compute at line 5" in message
+
+
+def test_flags_under_integrity_off_are_not_fed_back() -> None:
+    flag = IntegrityFlag("torch_compute", "line 3", "calls torch.relu")
+    unchecked = replace(passed(1.0, 3.0), integrity_flags=(flag,), integrity="off")
+    assert unchecked.passed and not needs_another_turn(unchecked)
 
 
 # ---- feedback by phase ----

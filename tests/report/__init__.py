@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
-from multikernelbench.records import StoredVerdict
+from multikernelbench.records import EvalRecord, IntegrityFlag, PhaseResult, StoredVerdict, TimingStats
 from multikernelbench.store import RunInfo, Store
 
 
@@ -15,8 +14,9 @@ def _timing(median_ms: float) -> TimingStats:
 
 
 def record(task: str = "relu", *, compiled: bool = True, passed: bool = True, speedup: float | None = None,
-           speedup_compile: float | None = None) -> EvalRecord:
-    """A verdict whose candidate takes 1 ms, so the baselines' medians are the speedups."""
+           speedup_compile: float | None = None, flagged: bool = False) -> EvalRecord:
+    """A verdict whose candidate takes 1 ms, so the baselines' medians are the speedups; ``flagged`` adds an
+    integrity flag (strict: the answer then fails)."""
     timed = speedup is not None or speedup_compile is not None
     return EvalRecord(
         task=task, backend="cpp", profile="small", compiled=compiled, correctness=passed and compiled,
@@ -25,6 +25,7 @@ def record(task: str = "relu", *, compiled: bool = True, passed: bool = True, sp
         runtime=_timing(1.0) if timed else None,
         baseline=_timing(speedup) if speedup is not None else None,
         compile_baseline=_timing(speedup_compile) if speedup_compile is not None else None,
+        integrity_flags=(IntegrityFlag("runtime_torch_op", "line 5 (aten::relu)", "PyTorch computed"),) * flagged,
     )
 
 

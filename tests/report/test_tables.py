@@ -67,10 +67,10 @@ def test_category_table_rows_are_categories_then_all_with_fast_1_and_geomean() -
                 verdict("sum", "reduce", 0, speedup=0.5), verdict("sum", "reduce", 1, passed=False)]
     out = render(build_report([(run_info("a"), verdicts), (run_info("b"), verdicts[2:])]))
     assert "fast_1" in out and "geomean" in out
-    assert cells(out, "activation") == [["activation", "100.0", "100.0", "100.0", "100.0", "4.00x",
-                                         "-", "-", "-", "-", "-"]]
-    assert cells(out, "reduce") == [["reduce", "100.0", "50.0", "0.0", "0.0", "0.50x",
-                                     "100.0", "50.0", "0.0", "0.0", "0.50x"]]
+    assert cells(out, "activation") == [["activation", "100.0", "100.0", "100.0", "100.0", "4.00x", "0",
+                                         "-", "-", "-", "-", "-", "-"]]
+    assert cells(out, "reduce") == [["reduce", "100.0", "50.0", "0.0", "0.0", "0.50x", "0",
+                                     "100.0", "50.0", "0.0", "0.0", "0.50x", "0"]]
     assert cells(out, "all")[0][:6] == ["all", "100.0", "75.0", "50.0", "50.0", "2.00x"]
 
 

@@ -34,6 +34,24 @@ SHARED_CACHE_VARIABLE = "MKB_BUILD_CACHE"
 NATIVE, INTERPRETER, BUILD_ONLY = "native", "interpreter", "build_only"
 
 
+class KernelWatch:
+    """Counts launches of the answer's own kernels inside the runner, while ``counting`` is on.
+
+    Each backend installs the hook that feeds it (see :meth:`Backend.watch_own_kernels`).
+    ``per_call`` is False where a launch is seen only when the kernel is traced into a
+    computation (a ``pallas_call`` inside ``jax.jit``), so the count is cumulative.
+    """
+
+    def __init__(self, per_call: bool = True) -> None:
+        self.launches = 0
+        self.counting = False
+        self.per_call = per_call
+
+    def saw(self) -> None:
+        if self.counting:
+            self.launches += 1
+
+
 class Backend(ABC):
     """A language and toolchain for candidates, and the device their kernels run on."""
 
@@ -49,6 +67,9 @@ class Backend(ABC):
     builds_without_device: ClassVar[bool] = False
     #: What to install when the backend is unavailable.
     install_hint: ClassVar[str] = ""
+    #: What the answer's own kernels are, for the static integrity check: "load_inline", "triton_jit"
+    #: or "pallas_call".
+    kernel_kind: ClassVar[str] = "load_inline"
 
     # ---- the parent process: must not import torch ----
 
@@ -112,6 +133,11 @@ class Backend(ABC):
         code = compile(source, str(source_path), "exec")
         exec(code, module.__dict__)  # noqa: S102 - untrusted code, isolated in a child process
         return module
+
+    def watch_own_kernels(self, candidate_file: str) -> KernelWatch | None:
+        """Hook the launches of kernels the answer in ``candidate_file`` defines (before it loads); None
+        when this backend cannot see its kernels run."""
+        return None
 
     def clear_stale_build_state(self, build_dir: Path) -> None:
         """Remove what a killed build left in ``build_dir`` (called holding the build lock; default: nothing)."""

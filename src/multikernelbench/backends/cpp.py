@@ -7,12 +7,15 @@ same cores as builds, so the evaluator never times while building.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from multikernelbench.backends import toolchains
-from multikernelbench.backends.base import Backend, shared_cache_dir
+from multikernelbench.backends.base import Backend, KernelWatch, shared_cache_dir
 from multikernelbench.backends.precompiled_headers import use_precompiled_headers
 
 
@@ -32,6 +35,36 @@ class LoadInlineBackend(Backend):
 
     def forbid_builds(self) -> None:
         toolchains.forbid_extension_builds()
+
+    def watch_own_kernels(self, candidate_file: str) -> KernelWatch | None:
+        """Every function of an extension that ``load_inline`` (or ``load``) returns counts its calls."""
+        from torch.utils import cpp_extension
+
+        watch = KernelWatch()
+        for name in ("load_inline", "load"):
+            setattr(cpp_extension, name, _counting_loader(getattr(cpp_extension, name), watch))
+        return watch
+
+
+def _counting_loader(loader: Callable[..., Any], watch: KernelWatch) -> Callable[..., Any]:
+    @functools.wraps(loader)
+    def load(*args: Any, **kwargs: Any) -> Any:
+        module = loader(*args, **kwargs)
+        for name in dir(module):
+            function = getattr(module, name)
+            if not name.startswith("_") and callable(function) and not isinstance(function, type):
+                setattr(module, name, _counted(function, watch))
+        return module
+
+    return load
+
+
+def _counted(function: Callable[..., Any], watch: KernelWatch) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        watch.saw()
+        return function(*args, **kwargs)
+
+    return call
 
 
 class CppBackend(LoadInlineBackend):

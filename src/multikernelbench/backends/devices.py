@@ -93,6 +93,11 @@ class Device:
     def flush_cache(self) -> None:
         """Evict the device's caches before a timing trial, so each trial starts cold."""
 
+    def peak_rates(self) -> tuple[float, float]:
+        """Upper bounds of (FLOP/s, bytes/s) this device can reach: a call faster than its task's work at
+        these rates did not do the work."""
+        raise NotImplementedError
+
     def fingerprint(self) -> dict[str, Any]:
         """Name, capability, memory, driver and runtime versions: what a timing was measured on."""
         return {"device": self.torch_type, "machine": platform.machine()}
@@ -104,6 +109,11 @@ class HostCPU(Device):
     torch_type = "cpu"
     is_host = True
     limit_address_space = True
+
+    def peak_rates(self) -> tuple[float, float]:
+        """Generous upper bounds for this host: 64 fp32 FLOPs per cycle per core at 5 GHz (AVX-512 FMA
+        on two ports), and 2 TB/s (data in L1/L2 caches, across cores)."""
+        return cpu_count() * 5e9 * 64, 2e12
 
     def fingerprint(self) -> dict[str, Any]:
         import torch
@@ -178,6 +188,14 @@ class CudaGPU(Device):
         # ``idle`` always trails by the synchronisation's round trip (microseconds): more means off-stream work.
         return whole_device if whole_device - on_stream > _OFF_STREAM_SLACK_MS else on_stream
 
+    def peak_rates(self) -> tuple[float, float]:
+        """The GPU's peak FLOP/s (its fastest dense tensor-core format) and memory bandwidth, from its name;
+        generous figures for a GPU not in the table."""
+        import torch
+
+        name = torch.cuda.get_device_properties(torch.cuda.current_device()).name
+        return next((rates for key, rates in _GPU_PEAKS.items() if key in name), (5e15, 1e13))
+
     def flush_cache(self) -> None:
         """Queue a write of twice the L2's size, so no trial finds its inputs in L2 (no wait: see time_call)."""
         import torch
@@ -206,6 +224,12 @@ class CudaGPU(Device):
             "host_cpu": cpu_model(),
         }
 
+
+#: Peak (dense FP8/FP16 tensor-core FLOP/s, HBM bytes/s) by GPU name, from the vendors' data sheets (SXM parts).
+_GPU_PEAKS: dict[str, tuple[float, float]] = {
+    "B200": (4.5e15, 8.0e12), "H200": (1.98e15, 4.8e12), "H100": (1.98e15, 3.35e12),
+    "A100": (6.24e14, 2.04e12), "L40S": (7.33e14, 8.64e11), "L4": (2.42e14, 3.0e11),
+}
 
 #: Device kinds by name, as backends name them.
 DEVICES: dict[str, type[Device]] = {"cpu": HostCPU, "cuda": CudaGPU}

@@ -19,7 +19,7 @@ import functools
 from pathlib import Path
 
 from multikernelbench.backends import toolchains
-from multikernelbench.backends.base import INTERPRETER, Backend, exception_chain
+from multikernelbench.backends.base import INTERPRETER, Backend, KernelWatch, exception_chain
 from multikernelbench.backends.devices import CudaGPU
 
 # Raised when Pallas cannot lower or compile a kernel for the device.
@@ -33,6 +33,7 @@ class PallasBackend(Backend):
     device_kind = "cuda"
     has_interpreter = True
     install_hint = "pip install 'jax[cpu]' (GPU hosts: jax with its CUDA plugin)"
+    kernel_kind = "pallas_call"
 
     def unavailable_reason(self) -> str | None:
         return toolchains.package_missing("jax", "pip install 'jax[cpu]' (or jax with its CUDA plugin on a GPU host)")
@@ -56,6 +57,15 @@ class PallasBackend(Backend):
 
             pallas.pallas_call = _interpreted(pallas.pallas_call)
 
+    def watch_own_kernels(self, candidate_file: str) -> KernelWatch | None:
+        """Calls of the kernels ``pallas_call`` made. Inside ``jax.jit`` a kernel is called when it is
+        traced, not at each run, so the count is cumulative over the check (``per_call`` False)."""
+        from jax.experimental import pallas
+
+        watch = KernelWatch(per_call=False)
+        pallas.pallas_call = _counting_pallas_call(pallas.pallas_call, watch)
+        return watch
+
     def is_compile_error(self, exc: BaseException) -> bool:
         return any(type(e).__name__ in _COMPILE_ERRORS or any(t in str(e) for t in _COMPILE_TEXT)
                    for e in exception_chain(exc))
@@ -70,3 +80,20 @@ def _interpreted(pallas_call):  # type: ignore[no-untyped-def]
         return pallas_call(*args, **kwargs)
 
     return call
+
+
+def _counting_pallas_call(pallas_call, watch: KernelWatch):  # type: ignore[no-untyped-def]
+    """``pallas_call`` whose kernels count their calls in ``watch``."""
+
+    @functools.wraps(pallas_call)
+    def make(*args, **kwargs):  # type: ignore[no-untyped-def]
+        kernel = pallas_call(*args, **kwargs)
+
+        @functools.wraps(kernel)
+        def call(*call_args, **call_kwargs):  # type: ignore[no-untyped-def]
+            watch.saw()
+            return kernel(*call_args, **call_kwargs)
+
+        return call
+
+    return make

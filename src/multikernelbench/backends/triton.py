@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from multikernelbench.backends import toolchains
-from multikernelbench.backends.base import INTERPRETER, Backend, exception_chain
+from multikernelbench.backends.base import INTERPRETER, Backend, KernelWatch, exception_chain
 from multikernelbench.backends.devices import CudaGPU
 
 # Raised while compiling a kernel (or fitting it to the device's resources) on its first call. The
@@ -28,6 +28,7 @@ class TritonBackend(Backend):
     device_kind = "cuda"
     has_interpreter = True
     install_hint = "pip install triton (GPU hosts: the version that matches their torch)"
+    kernel_kind = "triton_jit"
 
     def unavailable_reason(self) -> str | None:
         return toolchains.package_missing("triton", "pip install triton")
@@ -44,3 +45,20 @@ class TritonBackend(Backend):
     def is_compile_error(self, exc: BaseException) -> bool:
         return any(type(e).__name__ in _COMPILE_ERRORS for e in exception_chain(exc))
 
+    def watch_own_kernels(self, candidate_file: str) -> KernelWatch | None:
+        """Launches (``kernel[grid](...)``) of ``@triton.jit`` functions written in the answer's file."""
+        from triton.runtime import interpreter, jit
+
+        watch = KernelWatch()
+        for cls in (jit.JITFunction, interpreter.InterpretedFunction):
+            cls.run = _counting_run(cls.run, watch, candidate_file)  # type: ignore[method-assign]
+        return watch
+
+
+def _counting_run(run, watch: KernelWatch, candidate_file: str):  # type: ignore[no-untyped-def]
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if getattr(getattr(self.fn, "__code__", None), "co_filename", None) == candidate_file:
+            watch.saw()
+        return run(self, *args, **kwargs)
+
+    return counted

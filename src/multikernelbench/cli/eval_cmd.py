@@ -34,6 +34,7 @@ def evaluate(
     build_only: options.BuildOnly = False,
     worker_python: options.WorkerPython = None,
     cuda_graphs: options.CudaGraphs = False,
+    integrity: options.Integrity = "strict",
     compile_baseline: options.CompileBaseline = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
 ) -> None:
@@ -47,8 +48,10 @@ def evaluate(
         raise UserError(f"cannot read response file {response} ({type(exc).__name__}); pass a text file") from None
     config = options.make_config(size, tolerance, trials, seed, no_timing, memory_limit, build_timeout,
                                  check_timeout, time_timeout, cache_dir, compile_baseline=compile_baseline,
-                                 build_only=build_only, worker_python=worker_python, cuda_graphs=cuda_graphs)
+                                 build_only=build_only, worker_python=worker_python, cuda_graphs=cuda_graphs,
+                                 integrity=integrity)
     evaluator = Evaluator(backend, config)
+    options.print_sandbox_warnings(evaluator)
     evaluator.resolve_profile(chosen)
     record = evaluator.evaluate(chosen, text)
     if as_json:
@@ -59,7 +62,12 @@ def evaluate(
 
 def print_verdict(record: EvalRecord) -> None:
     console = Console(soft_wrap=True)  # one verdict line stays one line in logs
-    verdict = "[green]PASS[/green]" if record.passed else f"[red]FAIL[/red] in {record.failed_phase}"
+    if record.passed:
+        verdict = "[green]PASS[/green]"
+    elif record.failed_phase is None and record.failed_integrity:
+        verdict = "[red]FAIL[/red]: flagged by the integrity checks"
+    else:
+        verdict = f"[red]FAIL[/red] in {record.failed_phase}"
     mode = "" if record.mode == "native" else f", {record.mode.replace('_', '-')}"
     console.print(f"{record.task} on {record.backend} ({record.profile}{mode}): {verdict}")
     if record.error:
@@ -83,6 +91,9 @@ def print_verdict(record: EvalRecord) -> None:
         console.print(f"  torch.compile baseline not measured: {reason}", markup=False, highlight=False)
     for warning in record.timing_warnings:
         console.print(f"  timing warning: {warning}", markup=False, highlight=False)
+    label = "integrity flag" if record.integrity == "strict" else "integrity warning"
+    for flag in record.integrity_flags:
+        console.print(f"  {label} ({flag.stage}): {flag.describe()}", markup=False, highlight=False)
     if record.build_cache_hit:
         console.print("  build: cache hit")
 

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from multikernelbench.errors import UserError
 from multikernelbench.backends.devices import default_memory_limit
-from multikernelbench.evaluation.evaluator import EvalConfig
+from multikernelbench.evaluation.evaluator import INTEGRITY_LEVELS, EvalConfig, Evaluator
 from multikernelbench.evaluation.protocol import TimingSpec
 from multikernelbench.evaluation.tolerances import (
     TOLERANCE_PROFILES,
@@ -29,6 +30,9 @@ Tolerance = Annotated[
 Trials = Annotated[int, typer.Option("--trials", min=1, help="Number of random input sets checked.")]
 Seed = Annotated[int | None, typer.Option(help="Seed for inputs and weights (default: fresh per evaluation).")]
 NoTiming = Annotated[bool, typer.Option("--no-timing", help="Check correctness only.")]
+Integrity = Annotated[str, typer.Option(
+    help="Integrity checks (the answer must compute in its own kernels): strict (a flagged answer fails), "
+         "warn (flags are recorded, the answer can still pass) or off.")]
 MemoryLimit = Annotated[
     float | None, typer.Option("--memory-limit", help="GiB a candidate may use (default: half of RAM).")
 ]
@@ -78,9 +82,13 @@ def make_config(
     build_only: bool = False,
     worker_python: Path | None = None,
     cuda_graphs: bool = False,
+    integrity: str = "strict",
 ) -> EvalConfig:
     if size is not None and size not in ("small", "full"):
         raise UserError(f"unknown size '{size}'; use --size small or --size full")
+    if integrity not in INTEGRITY_LEVELS:
+        choices = ", ".join(f"--integrity {level}" for level in INTEGRITY_LEVELS)
+        raise UserError(f"unknown integrity level '{integrity}'; use {choices}")
     check_profile_name(tolerance)
     if memory_limit is not None and memory_limit <= 0:
         raise UserError("--memory-limit must be a positive number of GiB")
@@ -103,4 +111,12 @@ def make_config(
         build_only=build_only,
         worker_python=str(worker_python.resolve()) if worker_python else None,
         timing_plan=TimingSpec(cuda_graphs=cuda_graphs),
+        integrity=integrity,
     )
+
+
+def print_sandbox_warnings(evaluator: Evaluator) -> None:
+    """Say on stderr, once, what the answers' sandbox cannot do on this machine (e.g. no network isolation)."""
+    console = Console(stderr=True, soft_wrap=True)
+    for warning in evaluator.sandbox_warnings():
+        console.print(f"warning: sandbox: {warning}", markup=False, highlight=False)

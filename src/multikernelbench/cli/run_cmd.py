@@ -98,6 +98,7 @@ def run(
     build_only: options.BuildOnly = False,
     worker_python: options.WorkerPython = None,
     cuda_graphs: options.CudaGraphs = False,
+    integrity: options.Integrity = "strict",
 ) -> None:
     """Ask a model for answers and evaluate them. With no options: one bundled solution per category, on the CPU."""
     console = Console(stderr=True)
@@ -111,8 +112,10 @@ def run(
         raise UserError("--request-timeout must be a positive number of seconds")
     config = options.make_config(size, tolerance, trials, seed, no_timing, memory_limit, build_timeout,
                                  check_timeout, time_timeout, cache_dir, compile_baseline=compile_baseline,
-                                 build_only=build_only, worker_python=worker_python, cuda_graphs=cuda_graphs)
+                                 build_only=build_only, worker_python=worker_python, cuda_graphs=cuda_graphs,
+                                 integrity=integrity)
     evaluator = Evaluator(backend, config)
+    options.print_sandbox_warnings(evaluator)
     params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_tokens)
     source = make_source(model, backend, params, base_url=base_url, api_key_env=api_key_env,
                          policy=RetryPolicy(max_retries=max_retries, request_timeout_s=request_timeout),
@@ -133,7 +136,8 @@ def run(
     profile = size or "small"
     strategy_label = strategy or "none"
     # The mode is fixed too: build-only, interpreted and native verdicts answer different questions.
-    fixed = {"tolerance": tolerance, "trials": trials, "timing": not no_timing, "mode": evaluator.mode}
+    fixed = {"tolerance": tolerance, "trials": trials, "timing": not no_timing, "mode": evaluator.mode,
+             "integrity": integrity}
     if asks_model:
         fixed |= {"base_url": base_url, **params.to_json()}
     info = RunInfo(

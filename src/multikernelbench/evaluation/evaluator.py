@@ -9,16 +9,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from multikernelbench.backends.base import BUILD_ONLY, INTERPRETER, NATIVE, SHARED_CACHE_VARIABLE, Backend
-from multikernelbench.backends.devices import default_memory_limit, device_class
+from multikernelbench.backends.devices import cpu_count, default_memory_limit, device_class
 from multikernelbench.backends.registry import get_backend
 from multikernelbench.errors import UserError
 from multikernelbench.evaluation.extraction import extract_candidate
+from multikernelbench.evaluation.containment import ContainmentPlan, probe
 from multikernelbench.evaluation.device_lanes import DeviceLanes
 from multikernelbench.evaluation.gate import BuildTimingGate
 from multikernelbench.evaluation.protocol import (
@@ -40,11 +41,14 @@ from multikernelbench.evaluation.sandbox import (
 )
 from multikernelbench.evaluation.tolerances import check_profile_name
 from multikernelbench.evaluation.warm_workers import WorkerKind, shared_warm_workers
-from multikernelbench.evaluation.worker import BUILT_MARKER
+from multikernelbench.evaluation.worker import BUILT_MARKER, CONTAINMENT_VARIABLE
 from multikernelbench.paths import default_cache_dir
-from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
+from multikernelbench.evaluation.integrity.static_checks import scan_candidate
+from multikernelbench.records import EvalRecord, IntegrityFlag, PhaseResult, TimingStats
 from multikernelbench.tasks.task import Task
 
+#: Integrity levels, the default first.
+INTEGRITY_LEVELS = ("strict", "warn", "off")
 # Headroom of address space over the memory limit: virtual size exceeds resident size.
 _ADDRESS_SPACE_HEADROOM = 4 * 2**30
 _INFO_CHARS = 2000
@@ -70,6 +74,8 @@ class EvalConfig:
     worker_python: str | None = None  # the interpreter of workers (e.g. a venv with a CUDA build of torch)
     warm_workers: bool = True  # start each next worker ahead of need (each is still used once)
     checks_per_device: int = 2  # candidates checked at once on one accelerator (timing always has it alone)
+    #: off: no integrity checks; warn: flags are recorded, a flagged answer still passes; strict: it fails.
+    integrity: str = "strict"
 
     def __post_init__(self) -> None:
         # Workers run in temporary folders: a relative cache path would point somewhere else there.
@@ -79,6 +85,8 @@ class EvalConfig:
         check_profile_name(self.tolerance)
         if self.num_input_sets < 1:
             raise ValueError("num_input_sets must be at least 1")
+        if self.integrity not in INTEGRITY_LEVELS:
+            raise UserError(f"unknown integrity level {self.integrity!r}: use one of {', '.join(INTEGRITY_LEVELS)}")
 
     @property
     def phase_limits(self) -> dict[str, float]:
@@ -201,24 +209,29 @@ class Evaluator:
                            cache_hit=report.cache_hit)
 
     def check_and_time(self, task: Task, candidate: Candidate, seed: int, lane: int | None = None,
-                       turn: Callable[[], bool] | None = None) -> tuple[list[PhaseResult], WorkerOutcome]:
+                       turn: Callable[[], bool] | None = None, timing: bool | None = None
+                       ) -> tuple[list[PhaseResult], WorkerOutcome]:
         """Check (and time) in one worker on device ``lane`` (None: whatever the worker sees).
 
         With ``turn``, the device is shared while checking and the worker times only once ``turn()``
         says it has the device alone.
         """
+        timing = self.config.timing if timing is None else timing
         request = replace(
             self._request("check", candidate),
             # The worker re-parses the source, so profile constants keep their exact Python types.
             task=TaskSpec(task.name, task.category, task.path, task.source),
             profile=self.resolve_profile(task),
             tolerance=self.config.tolerance,
-            init_seed=seed,
-            input_seeds=tuple(seed + i + 1 for i in range(self.config.num_input_sets)),
-            timing=self.timing_plan() if self.config.timing else None,
+            # The answer's process learns the parameters' seed (its ModelNew draws the same weights); the
+            # inputs' seeds are hashed apart from it, so knowing one tells nothing of the others.
+            init_seed=derived_seed(seed, "parameters"),
+            input_seeds=tuple(derived_seed(seed, f"inputs {i}") for i in range(self.config.num_input_sets)),
+            timing=self.timing_plan() if timing else None,
             # Against interpreted kernels a compiled baseline measures nothing of interest.
-            compile_baseline=self.config.timing and self.config.compile_baseline and self.mode != INTERPRETER,
+            compile_baseline=timing and self.config.compile_baseline and self.mode != INTERPRETER,
             await_turn=turn is not None,
+            integrity=self.config.integrity,
         )
         outcome = self._run(request, candidate, lane, turn)
         lost_baseline = None
@@ -227,7 +240,7 @@ class Evaluator:
             # the baseline rather than blame it for the compiler (costs one more worker, rarely).
             lost_baseline = f"{outcome.death()}; timed again without the compile baseline"
             outcome = self._run(replace(request, compile_baseline=False), candidate, lane, turn)
-        phases = _check_phases(outcome, self.config.timing)
+        phases = _check_phases(outcome, timing and not _flagged_strict(outcome, self.config.integrity))
         if lost_baseline and phases[-1].phase == Phase.TIME.value:
             phases[-1] = replace(phases[-1], detail={**phases[-1].detail, "compile_baseline_error": lost_baseline})
         return phases, outcome
@@ -258,22 +271,34 @@ class Evaluator:
         candidate, extract_phase = self.extract(response)
         if candidate is None:
             return self.record(task, profile, seed, [extract_phase])
+        static_flags = self.static_flags(candidate)
         with self.gate.building():
             build = self.build(candidate)
         if not build.phase.ok:
-            return self.record(task, profile, seed, [extract_phase, build.phase])
+            return self.record(task, profile, seed, [extract_phase, build.phase], static_flags=static_flags)
         if self.mode == BUILD_ONLY:
             skipped = PhaseResult(Phase.CHECK.value, False, 0.0, "build-only evaluation: this machine has no "
                                   f"{self.backend.device_kind} device to run the answer on",
                                   failure=Failure.UNSUPPORTED.value)
-            return self.record(task, profile, seed, [extract_phase, build.phase, skipped], None, build.cache_hit)
+            return self.record(task, profile, seed, [extract_phase, build.phase, skipped], None, build.cache_hit,
+                               static_flags)
+        # Strict: a statically flagged answer has failed; it is still checked (the verdict says whether it
+        # computes the right thing), but timing it would only spend the device.
+        timing = self.config.timing and not (self.config.integrity == "strict" and static_flags)
         if self.host_timing:
             with self.gate.timing(exclusive=True) as lane:
-                phases, outcome = self.check_and_time(task, candidate, seed, lane)
+                phases, outcome = self.check_and_time(task, candidate, seed, lane, timing=timing)
         else:
             with self.device_lanes.checking() as hold:
-                phases, outcome = self.check_and_time(task, candidate, seed, hold.lane, hold.try_take_turn)
-        return self.record(task, profile, seed, [extract_phase, build.phase, *phases], outcome, build.cache_hit)
+                phases, outcome = self.check_and_time(task, candidate, seed, hold.lane, hold.try_take_turn, timing)
+        return self.record(task, profile, seed, [extract_phase, build.phase, *phases], outcome, build.cache_hit,
+                           static_flags)
+
+    def static_flags(self, candidate: Candidate) -> tuple[IntegrityFlag, ...]:
+        """What the static integrity check finds in the answer's source (nothing when integrity is off)."""
+        if self.config.integrity == "off":
+            return ()
+        return scan_candidate(candidate.source, self.backend.kernel_kind)
 
     def record(
         self,
@@ -283,8 +308,9 @@ class Evaluator:
         phases: list[PhaseResult],
         outcome: WorkerOutcome | None = None,
         cache_hit: bool = False,
+        static_flags: tuple[IntegrityFlag, ...] = (),
     ) -> EvalRecord:
-        """Fold phase results into a verdict."""
+        """Fold phase results and integrity flags into a verdict."""
         failed = next((p for p in phases if not p.ok), None)
         by_name = {p.phase: p for p in phases}
         build = by_name.get(Phase.BUILD.value)
@@ -328,12 +354,13 @@ class Evaluator:
             mode=self.mode,
             timing_clock=timing.clock if timing is not None and timing.ok else "",
             timing_warnings=timing.warnings if timing is not None and timing.ok else (),
+            integrity_flags=(*static_flags, *_worker_flags(outcome)),
+            integrity=self.config.integrity,
         )
 
     # ---- helpers ----
 
     def _request(self, step: str, candidate: Candidate) -> WorkerRequest:
-        limit = self.config.memory_limit_bytes
         return WorkerRequest(
             step=step,
             backend=self.backend.name,
@@ -341,7 +368,6 @@ class Evaluator:
             candidate_path=str(candidate.source_path),
             module_name=candidate.module_name,
             build_dir=str(candidate.build_dir),
-            address_space_limit=limit + _ADDRESS_SPACE_HEADROOM if limit else None,
         )
 
     def _run(self, request: WorkerRequest, candidate: Candidate, lane: int | None = None,
@@ -370,7 +396,25 @@ class Evaluator:
         if self.python != sys.executable:
             # Tools installed beside the worker interpreter (its venv's ninja) come first, as if it were active.
             extra["PATH"] = os.pathsep.join([str(Path(self.python).parent), os.environ.get("PATH", "")])
+        extra[CONTAINMENT_VARIABLE] = json.dumps(asdict(self.containment_plan()))
         return child_environment(extra)
+
+    def sandbox_warnings(self) -> tuple[str, ...]:
+        """What this machine will not let the runners' sandbox do (found once, in a forked child), one line each."""
+        return probe(self.containment_plan()).warnings
+
+    def containment_plan(self) -> ContainmentPlan:
+        """The sandbox of every runner: no network, its own PID namespace and temporary folder, a read-only
+        file system but for the build cache, no capabilities, and limits."""
+        limit = self.config.memory_limit_bytes
+        limits = self.config.phase_limits
+        cpu_seconds = (limits["build"] + limits["check"] + limits["time"] + limits["compile_baseline"]) * cpu_count()
+        return ContainmentPlan(
+            # GPU drivers map huge virtual ranges: the address space is capped only where the device allows.
+            address_space_bytes=limit + _ADDRESS_SPACE_HEADROOM if limit and self.device.limit_address_space else None,
+            cpu_seconds=int(cpu_seconds),
+            # The build cache is the one place outside its private folder it may write (its build lives there).
+            writable=(str(self.config.cache_dir),))
 
     def _parent_versions(self) -> dict[str, Any]:
         from multikernelbench import __version__
@@ -410,11 +454,31 @@ def _check_phases(outcome: WorkerOutcome, timing_enabled: bool) -> list[PhaseRes
     return phases
 
 
+def _worker_flags(outcome: WorkerOutcome | None) -> tuple[IntegrityFlag, ...]:
+    """The integrity flags the judge reported while checking and timing."""
+    if outcome is None:
+        return ()
+    reports = [outcome.last(CheckReport), outcome.last(TimeReport)]
+    return tuple(IntegrityFlag(**flag) for report in reports if report is not None for flag in report.flags)
+
+
+def _flagged_strict(outcome: WorkerOutcome, integrity: str) -> bool:
+    """True when strict integrity stopped the judge before timing: a flag in a passed check."""
+    check: CheckReport | None = outcome.last(CheckReport)
+    return integrity == "strict" and bool(check and check.ok and check.flags)
+
+
 def _died_compiling_baseline(outcome: WorkerOutcome) -> bool:
     """True when the worker passed the check, then died or was killed while compiling the baseline."""
     check: CheckReport | None = outcome.last(CheckReport)
     return (bool(check and check.ok) and outcome.last(TimeReport) is None
             and outcome.last_phase == Phase.COMPILE_BASELINE.value)
+
+
+def derived_seed(seed: int, purpose: str) -> int:
+    """A seed for ``purpose`` drawn from the verdict's ``seed`` by a hash: reproducible, and one cannot be
+    computed from another."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{purpose}".encode()).digest()[:4], "big") >> 1
 
 
 def build_key(backend: str, toolchain: dict[str, str], source: str) -> str:

@@ -1,6 +1,7 @@
 """The typed protocol between the evaluator (parent) and a worker (child).
 
-The parent writes one :class:`WorkerRequest` as JSON; the worker answers with
+The parent writes one :class:`WorkerRequest` as a line of JSON on the worker's
+stdin (never a file the candidate could find); the worker answers with
 reports, one JSON object per line on a pipe, each tagged with its class name.
 Both sides encode and decode through this module only, so a field is named in
 one place. What kind of failure a report describes is data
@@ -79,7 +80,6 @@ class WorkerRequest:
     candidate_path: str
     module_name: str
     build_dir: str
-    address_space_limit: int | None = None
     task: TaskSpec | None = None
     profile: str = "small"
     tolerance: str = "strict"
@@ -92,6 +92,8 @@ class WorkerRequest:
     await_turn: bool = False
     #: Variables of this candidate's build (its private build folders), set before any of its code runs.
     environment: dict[str, str] = field(default_factory=dict)
+    #: off (no integrity checks), warn (flag, still count a pass) or strict (a flagged answer fails).
+    integrity: str = "strict"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -142,6 +144,8 @@ class BuildReport(StepReport):
 @dataclass(frozen=True)
 class CheckReport(StepReport):
     trials: int = 0
+    #: Integrity flags seen while checking, as dicts of :class:`~multikernelbench.records.IntegrityFlag`.
+    flags: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,7 @@ class TimeReport(StepReport):
     compile_baseline_compile_s: float | None = None
     clock: str = "host_clock"  # host_clock | device_events | cuda_graph | interpreter
     warnings: tuple[str, ...] = ()
+    flags: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

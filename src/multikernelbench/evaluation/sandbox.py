@@ -6,8 +6,11 @@ worker's events from a pipe, restarts the deadline at each new phase, sums
 the resident memory of the whole process tree, and kills the tree when a
 limit is passed. Whatever happens, the caller gets a :class:`WorkerOutcome`:
 a child that dies without reporting is described, never taken for a pass.
+Workers carry the token of this process's reaper
+(:mod:`multikernelbench.evaluation.reaper`) and keep their folders under its
+temporary root, so an interrupted run (Ctrl-C, ``kill -9``) leaves neither.
 
-A worker is started (:func:`start_worker`: Python and torch loaded, waiting)
+A worker is started (:func:`start_worker`: Python loaded, its runner importing torch, waiting)
 apart from being handed its request (:func:`hand_request`), so it can be
 started ahead of need (:mod:`multikernelbench.evaluation.warm_workers`); it
 is still used for one request only.
@@ -15,6 +18,7 @@ is still used for one request only.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import select
@@ -22,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,12 +45,15 @@ from multikernelbench.evaluation.protocol import (
     WorkerRequest,
     decode_report,
 )
+from multikernelbench.evaluation.reaper import Reaper, start_reaper
 from multikernelbench.secrets import is_secret
 
 # Environment variables whose names look like credentials never reach untrusted code.
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.IGNORECASE)
 _POLL_S = 0.05
 _GRACE_AFTER_DONE_S = 5.0
+_reaper: Reaper | None = None
+_reaper_lock = threading.Lock()
 
 
 @dataclass
@@ -135,16 +143,31 @@ class StartedWorker:
             self._cleanup = None
 
 
+def shared_reaper() -> Reaper:
+    """This process's reaper, started with its first worker: workers and their folders end with this process,
+    however it ends."""
+    global _reaper
+    with _reaper_lock:
+        if _reaper is None:
+            _reaper = start_reaper()
+            atexit.register(_reaper.close)
+        return _reaper
+
+
 def start_worker(python: str | None = None, env: dict[str, str] | None = None, warm_device: str = "",
                  work_dir: Path | None = None) -> StartedWorker:
-    """Start a worker that imports torch (and, with ``warm_device="cuda"``, opens its GPU) and then waits.
+    """Start a worker and its runner, which imports torch (with ``warm_device="cuda"`` the worker opens its
+    GPU); both then wait.
 
     Its request arrives later (:func:`hand_request`), so a worker can be started before it is needed.
-    Without ``work_dir`` it gets a private temporary folder, removed by :meth:`StartedWorker.discard`.
+    Without ``work_dir`` it gets a private temporary folder in the run's (removed by
+    :meth:`StartedWorker.discard`, or by the reaper if this process is killed).
     """
+    reaper = shared_reaper()
+    env = {**(env if env is not None else child_environment()), **reaper.environment()}
     cleanup = None
     if work_dir is None:
-        cleanup = tempfile.TemporaryDirectory(prefix="mkb-worker-")
+        cleanup = tempfile.TemporaryDirectory(prefix="mkb-worker-", dir=reaper.temp_root)
         work_dir = Path(cleanup.name)
     work_dir.mkdir(parents=True, exist_ok=True)
     log_path = work_dir / "worker.log"
@@ -157,7 +180,7 @@ def start_worker(python: str | None = None, env: dict[str, str] | None = None, w
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env=env if env is not None else child_environment(),
+            env=env,
             cwd=work_dir,
         )
     os.close(write_fd)
@@ -177,15 +200,14 @@ def hand_request(
     (polled) says the device is its alone; without ``turn`` it goes on at once. The worker is used
     once: whatever happens, it is killed (with all it started) before this returns.
     """
-    request_path = worker.work_dir / f"request-{request.step}.json"
-    request_path.write_text(request.to_json())
     outcome = WorkerOutcome()
     start = time.monotonic()
     proc = worker.proc
     try:
         try:
             assert proc.stdin is not None  # noqa: S101 - start_worker always opens it
-            proc.stdin.write(f"{request_path}\n".encode())
+            # On stdin, never in a file: the answer's process could find a file.
+            proc.stdin.write(request.to_json().encode() + b"\n")
             proc.stdin.flush()
         except (BrokenPipeError, OSError):
             pass  # it died waiting: supervision reports how

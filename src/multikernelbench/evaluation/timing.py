@@ -1,13 +1,14 @@
-"""Timing a candidate and its baselines the same way, in the same worker.
+"""Timing a candidate and its baselines the same way, interleaved, in the judge's loop.
 
-Warm-up calls first, then trials that alternate between the timed callables
-(candidate, eager baseline and, when measured, the torch.compile baseline) so
-drift in clock speed or machine load hits all alike, over rotating input
-sets, until enough trials are taken and the time budget is spent. Each trial
-starts with the device's cache flush and is measured by the device's clock
-(device events with a device-wide synchronisation on a GPU). With CUDA graphs
-on, each (callable, input set) pair is captured once and its replay is timed,
-which removes launch overhead from microsecond kernels.
+Warm-up calls first, then trials that alternate between the timers (the
+candidate, which runs in the runner process, the eager baseline and, when
+measured, the torch.compile baseline) so drift in clock speed or machine load
+hits all alike, over rotating input sets, until enough trials are taken and
+the time budget is spent. Each trial starts with the device's cache flush and
+is measured by the device's clock (device events with a device-wide
+synchronisation on a GPU). With CUDA graphs on, each (callable, input set) pair
+is captured once and its replay is timed, which removes launch overhead from
+microsecond kernels.
 """
 
 from __future__ import annotations
@@ -15,50 +16,76 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from multikernelbench.backends.devices import Device
 from multikernelbench.evaluation.protocol import TimingSpec
 
 
-def time_interleaved(
-    device: Device,
-    callables: Sequence[Callable[..., Any]],
-    input_sets: Sequence[Sequence[Any]],
-    plan: TimingSpec,
-) -> tuple[list[list[float]], str]:
-    """Per-trial milliseconds for each callable, in the given order, and the clock that measured them.
+class Timer(Protocol):
+    """Something timed on the rotating input sets: warmed up, then timed one trial at a time."""
 
-    Every trial calls each callable once on the same input set, so all lists have the same length.
-    """
-    if not input_sets:
+    clock: str
+
+    def warm(self, set_index: int) -> None: ...
+
+    def trial(self, set_index: int, trial_index: int) -> float:
+        """Milliseconds of one call on input set ``set_index`` (after the cache flush)."""
+        ...
+
+
+class LocalTimer:
+    """A callable in the judge's own process (the reference, eager or compiled)."""
+
+    def __init__(self, device: Device, fn: Callable[..., Any], input_sets: Sequence[Sequence[Any]],
+                 cuda_graphs: bool = False) -> None:
+        self.device = device
+        self.calls = [functools.partial(fn, *inputs) for inputs in input_sets]
+        self.cuda_graphs = cuda_graphs and device.torch_type == "cuda"
+        self.clock = device.clock
+
+    def warm(self, set_index: int) -> None:
+        self.calls[set_index]()
+
+    def prepare(self) -> None:
+        """Capture CUDA graphs when asked and every call can be captured (after warm-up)."""
+        if not self.cuda_graphs:
+            return
+        graphs = [capture_graph(call) for call in self.calls]
+        if all(g is not None for g in graphs):
+            self.calls, self.clock = [g[0] for g in graphs], "cuda_graph"  # type: ignore[index]
+
+    def trial(self, set_index: int, trial_index: int) -> float:
+        self.device.flush_cache()
+        return self.device.time_call(self.calls[set_index])
+
+
+def time_interleaved(device: Device, timers: Sequence[Timer], set_count: int, plan: TimingSpec) -> list[list[float]]:
+    """Per-trial milliseconds for each timer, in the given order; every list has the same length."""
+    if set_count < 1:
         raise ValueError("timing needs at least one input set")
-    if not callables:
-        raise ValueError("timing needs at least one callable")
+    if not timers:
+        raise ValueError("timing needs at least one timer")
     for i in range(plan.warmup):
-        inputs = input_sets[i % len(input_sets)]
-        for fn in callables:
-            fn(*inputs)
+        for timer in timers:
+            timer.warm(i % set_count)
     device.synchronize()
-    calls = [[functools.partial(fn, *inputs) for inputs in input_sets] for fn in callables]
-    clock = device.clock
-    if plan.cuda_graphs and device.torch_type == "cuda":
-        graphs = [[_captured(call) for call in per_set] for per_set in calls]
-        if all(g is not None for per_set in graphs for g in per_set):
-            calls, clock = graphs, "cuda_graph"  # type: ignore[assignment]
-    samples: list[list[float]] = [[] for _ in callables]
+    for timer in timers:
+        prepare = getattr(timer, "prepare", None)
+        if prepare is not None:
+            prepare()
+    samples: list[list[float]] = [[] for _ in timers]
     start = time.monotonic()
     trial = 0
     while trial < plan.max_trials and (trial < plan.min_trials or time.monotonic() - start < plan.budget_s):
-        for per_set, times in zip(calls, samples):
-            device.flush_cache()
-            times.append(device.time_call(per_set[trial % len(input_sets)]))
+        for timer, times in zip(timers, samples):
+            times.append(timer.trial(trial % set_count, trial))
         trial += 1
-    return samples, clock
+    return samples
 
 
-def _captured(call: Callable[[], Any]) -> Callable[[], Any] | None:
-    """A CUDA graph of one call, returned as its replay; None when the call cannot be captured."""
+def capture_graph(call: Callable[[], Any]) -> tuple[Callable[[], Any], Any] | None:
+    """A CUDA graph of one call: its replay and the output it writes; None when the call cannot be captured."""
     import torch
 
     try:
@@ -69,8 +96,8 @@ def _captured(call: Callable[[], Any]) -> Callable[[], Any] | None:
         torch.cuda.current_stream().wait_stream(stream)
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
-            call()
+            output = call()
     except Exception:  # noqa: BLE001 - not capturable: time it with events instead
         torch.cuda.synchronize()
         return None
-    return graph.replay
+    return graph.replay, output

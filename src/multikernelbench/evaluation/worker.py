@@ -1,35 +1,43 @@
-"""The child process that runs untrusted candidate code: ``python -m multikernelbench.evaluation.worker``.
+"""The judge: the trusted child process that checks and times one answer (``python -m
+multikernelbench.evaluation.worker``).
 
-Arguments: the number of a pipe for reports (and optionally ``cuda``, to open
-the GPU ahead of need); the path of a
-:class:`~multikernelbench.evaluation.protocol.WorkerRequest` arrives on stdin. A ``build`` request executes the
-candidate's top level (which compiles its kernels) in its private build
-directory. A ``check`` request runs the steps in order, each returning a
-report: load (never building again), check against the reference on fresh
-seeded inputs made on the device, then time against the eager and, when asked,
-the torch.compile'd reference. An integrity step belongs between check and
-time. The parent enforces time and memory limits and turns a silent death into
-a verdict; this process only reports what it saw.
+Arguments: the number of a pipe for reports to the evaluator (and optionally
+``cuda``, to open the GPU ahead of need); the
+:class:`~multikernelbench.evaluation.protocol.WorkerRequest` arrives as a line
+of JSON on stdin. The judge never runs candidate code: it starts a runner
+(:mod:`multikernelbench.evaluation.runner`), sandboxed, which does, and talks
+to it over a socket. The runner holds no way to the evaluator, the request or
+the input seeds. A ``build`` request has the runner import the answer (which
+compiles its kernels). A ``check`` request runs the steps in order, each
+returning a report: the runner loads the answer (never building again); the
+judge makes each input set from a seed, computes the reference's output itself
+and compares what the runner sends back, reading the runner's account of each
+call (operators, own kernels, threads) into integrity flags; then it times the
+candidate (in the runner) interleaved with the eager and, when asked, the
+torch.compile'd reference (in the judge), checking the runner's claims. The
+evaluator enforces time and memory limits and turns a silent death into a
+verdict.
 """
 
 from __future__ import annotations
 
 import ctypes
-import fcntl
+import json
 import os
-import resource
+import secrets
 import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from multikernelbench.backends.base import INTERPRETER, Backend
 from multikernelbench.backends.devices import Device
+from multikernelbench.evaluation.candidate_timer import CandidateFailed, CandidateTimer
+from multikernelbench.evaluation.containment import ContainmentPlan
 from multikernelbench.evaluation.protocol import (
     BuildReport,
     CheckReport,
@@ -44,10 +52,17 @@ from multikernelbench.evaluation.protocol import (
     WorkerRequest,
     encode_report,
 )
+from multikernelbench.evaluation.runner import BUILT_MARKER
+from multikernelbench.evaluation.runner_client import RunnerClient, RunnerGone
+from multikernelbench.records import IntegrityFlag
 
-BUILT_MARKER = "built.ok"
+__all__ = ["BUILT_MARKER", "main"]
+
+#: The containment plan for runners, as JSON in the worker's environment (set by the evaluator).
+CONTAINMENT_VARIABLE = "MKB_CONTAINMENT"
 # Below this reference time a GPU measurement is mostly launch overhead.
 _TOO_FAST_MS = 0.01
+_PAYLOAD_SLACK = 16 * 2**20
 
 
 class ReportChannel:
@@ -61,22 +76,26 @@ class ReportChannel:
 
 
 @dataclass
-class CheckedCandidate:
-    """What the check step leaves for the time step: the live models, the task module and the device."""
+class Checked:
+    """What the check step leaves for the time step."""
 
-    candidate: Any  # None when only the baselines are timed
     reference: Any
     task_module: Any
     device: Device
+    runner: RunnerClient | None = None  # None when only the baselines are timed
+    flags: list[IntegrityFlag] = field(default_factory=list)
+
+
+def _prctl(option: int, value: int) -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _die_with_parent() -> None:
     """Ask Linux to kill this worker if the evaluator dies, so no orphan keeps running."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _read_line(fd: int) -> str:
@@ -87,80 +106,54 @@ def _read_line(fd: int) -> str:
     return data.decode().strip()
 
 
-def _close_stdin() -> None:
-    """Point stdin at /dev/null: the request pipe is not the candidate's to read."""
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-
-
-def _limit_address_space(limit_bytes: int | None) -> None:
-    if not limit_bytes:
-        return
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = limit_bytes if hard == resource.RLIM_INFINITY else min(limit_bytes, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-
-@contextmanager
-def _build_lock(backend: Backend, build_dir: Path) -> Iterator[None]:
-    """Serialise builds of one build key across processes (two runs may evaluate the same answer)."""
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with open(build_dir / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        backend.clear_stale_build_state(build_dir)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _error_text(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip()
     return text if len(text) < 4000 else text[:4000] + " ..."
 
 
-def _failure_of(backend: Backend, exc: BaseException) -> Failure:
-    """The kind of a failure raised by candidate code: a JIT compile error, a device fault or a crash."""
-    if backend.is_compile_error(exc):
-        return Failure.COMPILE
-    if backend.is_device_fault(exc):
-        return Failure.DEVICE_FAULT
-    return Failure.CRASH
+def _reply_fields(reply: dict[str, Any], default: Failure = Failure.CRASH) -> dict[str, Any]:
+    """A failed runner reply as a report's fields (its strings trimmed: the runner may send anything)."""
+    failure = reply.get("failure")
+    known = {f.value for f in Failure}
+    return {"error": str(reply.get("error") or "the candidate failed")[:4000],
+            "failure": failure if failure in known else default.value,
+            "traceback": str(reply.get("traceback") or "")[-4000:]}
 
 
-def _load_candidate(backend: Backend, request: WorkerRequest) -> tuple[Any, bool]:
-    build_dir = Path(request.build_dir)
-    source_path = Path(request.candidate_path)
-    with _build_lock(backend, build_dir):
-        cache_hit = (build_dir / BUILT_MARKER).exists()
-        module = backend.load_candidate(source_path.read_text(), request.module_name, source_path)
-        if not isinstance(getattr(module, "ModelNew", None), type):
-            raise TypeError("the candidate module defines no class ModelNew")
-        (build_dir / BUILT_MARKER).write_text(str(time.time()))
-    return module, cache_hit
+def _load_command(request: WorkerRequest, with_task: bool) -> dict[str, Any]:
+    command: dict[str, Any] = {
+        "command": "load", "backend": request.backend, "mode": request.mode, "environment": request.environment,
+        "candidate_path": request.candidate_path, "module_name": request.module_name,
+        "build_dir": request.build_dir, "forbid_builds": with_task,
+        "watch_kernels": with_task and request.integrity != "off",
+    }
+    if with_task:
+        assert request.task is not None  # noqa: S101 - the evaluator always sends a task with a check
+        command.update(task=asdict(request.task), profile=request.profile, init_seed=request.init_seed)
+    return command
 
 
 # ---- the steps ----
 
 
-def build_step(backend: Backend, request: WorkerRequest, channel: ReportChannel) -> BuildReport:
+def build_step(request: WorkerRequest, runner: RunnerClient, channel: ReportChannel) -> BuildReport:
     channel.send(PhaseStarted(Phase.BUILD.value))
     start = time.monotonic()
     try:
-        _, cache_hit = _load_candidate(backend, request)
-    except BaseException as exc:  # noqa: BLE001 - SystemExit from a candidate is a verdict too
-        return BuildReport(False, time.monotonic() - start, _error_text(exc), Failure.COMPILE.value,
-                           traceback.format_exc()[-4000:])
-    return BuildReport(True, time.monotonic() - start, cache_hit=cache_hit)
+        reply, _ = runner.ask(_load_command(request, with_task=False))
+    except RunnerGone as exc:
+        return BuildReport(False, time.monotonic() - start, str(exc), Failure.COMPILE.value)
+    if not reply["ok"]:
+        return BuildReport(False, time.monotonic() - start, **_reply_fields(reply, Failure.COMPILE))
+    return BuildReport(True, time.monotonic() - start, cache_hit=bool(reply.get("cache_hit")))
 
 
-def check_step(backend: Backend, request: WorkerRequest, channel: ReportChannel
-               ) -> tuple[CheckReport, CheckedCandidate | None]:
+def check_step(backend: Backend, request: WorkerRequest, runner: RunnerClient, channel: ReportChannel
+               ) -> tuple[CheckReport, Checked | None]:
     import torch
 
-    from multikernelbench.evaluation.correctness import compare_inputs, compare_outputs
-    from multikernelbench.tasks.runtime import load_module, make_inputs, make_model
+    from multikernelbench.evaluation.integrity.runtime_flags import call_flags, check_end_flags, unique
+    from multikernelbench.tasks.runtime import load_module, make_inputs, make_model, tensors_in
     from multikernelbench.tasks.task import parse_task_source
 
     channel.send(PhaseStarted(Phase.CHECK.value))
@@ -168,43 +161,71 @@ def check_step(backend: Backend, request: WorkerRequest, channel: ReportChannel
     seeds = request.input_seeds
     assert request.task is not None  # noqa: S101 - the evaluator always sends a task with a check
     device = backend.device(request.mode)
+    where = device.torch_device()
+    # The reference is built before the answer loads: nothing of the answer's runs in this process.
+    task_module = load_module(parse_task_source(**vars(request.task)), request.profile)
+    with torch.no_grad():
+        reference = make_model(task_module.Model, task_module, request.init_seed, where)
+    flags: list[IntegrityFlag] = []
+    watching = request.integrity != "off"
+
+    def failed(fields: dict[str, Any], trials: int = 0) -> tuple[CheckReport, None]:
+        return CheckReport(False, time.monotonic() - start, trials=trials, **fields,
+                           flags=tuple(asdict(f) for f in unique(flags))), None
+
     try:
-        task_module = load_module(parse_task_source(**vars(request.task)), request.profile)
-        backend.forbid_builds()  # the build step built it: building again here would eat the check's time
-        candidate_module, _ = _load_candidate(backend, request)
-        where = device.torch_device()
-        with torch.no_grad():
-            candidate = make_model(candidate_module.ModelNew, task_module, request.init_seed, where)
-            reference = make_model(task_module.Model, task_module, request.init_seed, where)
-            for index, seed in enumerate(seeds):
-                inputs = make_inputs(task_module, seed, where)
-                candidate_inputs = [_clone(x) for x in inputs]
-                reference_inputs = [_clone(x) for x in inputs]
-                # Candidate first, so it cannot pick up the reference's result from freed memory.
-                out = candidate(*candidate_inputs)
-                device.synchronize()
-                expected = reference(*reference_inputs)
-                device.synchronize()
-                problem = compare_outputs(out, expected, request.tolerance) or compare_inputs(
-                    candidate_inputs, reference_inputs, request.tolerance)
-                if problem:
-                    error = f"input set {index + 1} of {len(seeds)} (seed {seed}): {problem}"
-                    return CheckReport(False, time.monotonic() - start, error, Failure.MISMATCH.value,
-                                       trials=index + 1), None
-                del out, expected, candidate_inputs, reference_inputs
-    except BaseException as exc:  # noqa: BLE001
-        return CheckReport(False, time.monotonic() - start, _error_text(exc), _failure_of(backend, exc).value,
-                           traceback.format_exc()[-4000:]), None
-    return (CheckReport(True, time.monotonic() - start, trials=len(seeds)),
-            CheckedCandidate(candidate, reference, task_module, device))
+        reply, _ = runner.ask(_load_command(request, with_task=True))
+        if not reply["ok"]:
+            return failed(_reply_fields(reply))
+        for index, seed in enumerate(seeds):
+            inputs = make_inputs(task_module, seed, where)
+            candidate_inputs = [_clone(x) for x in inputs]
+            with torch.no_grad():
+                expected = reference(*inputs)
+            device.synchronize()
+            allowed = sum(t.numel() * t.element_size() for t in tensors_in([expected, inputs])) * 2 + _PAYLOAD_SLACK
+            reply, body = runner.ask({"command": "call"}, candidate_inputs, where, allowed)
+            if not reply["ok"]:
+                return failed(_reply_fields(reply), index + 1)
+            if watching:
+                flags.extend(call_flags(reply, index + 1))
+            problem = _compare(body, reply, expected, inputs, request.tolerance)
+            if problem:
+                error = f"input set {index + 1} of {len(seeds)} (seed {seed}): {problem}"
+                return failed({"error": error, "failure": Failure.MISMATCH.value}, index + 1)
+            del body, expected, candidate_inputs
+        if watching:
+            flags.extend(check_end_flags(reply))
+    except RunnerGone as exc:
+        return failed({"error": str(exc), "failure": Failure.CRASH.value})
+    except BaseException as exc:  # noqa: BLE001 - the judge's own failure on this task: reported, not hidden
+        return failed({"error": _error_text(exc), "failure": Failure.CRASH.value,
+                       "traceback": traceback.format_exc()[-4000:]})
+    flags = unique(flags)
+    return (CheckReport(True, time.monotonic() - start, trials=len(seeds), flags=tuple(asdict(f) for f in flags)),
+            Checked(reference, task_module, device, runner, flags))
 
 
-def time_step(backend: Backend, request: WorkerRequest, checked: CheckedCandidate,
-              channel: ReportChannel) -> TimeReport:
+def _compare(body: Any, reply: dict[str, Any], expected: Any, inputs: list[Any], tolerance: str) -> str | None:
+    """What is wrong with what the runner sent back for one call (its output, its inputs after the call)."""
+    from multikernelbench.evaluation.correctness import compare_inputs, compare_outputs
+
+    if not isinstance(body, dict):
+        return f"the output is {', '.join(map(str, reply.get('output_types') or ['missing']))[:300]}"
+    after = body.get("inputs_after")
+    if not isinstance(after, list) or len(after) != len(inputs):
+        return "the answer's process did not send its inputs back as they were given"
+    return compare_outputs(body.get("output"), expected, tolerance) or compare_inputs(after, inputs, tolerance)
+
+
+def time_step(backend: Backend, request: WorkerRequest, checked: Checked, channel: ReportChannel) -> TimeReport:
+    import statistics
+
     import torch
 
-    from multikernelbench.evaluation.timing import time_interleaved
-    from multikernelbench.tasks.runtime import make_inputs
+    from multikernelbench.evaluation.correctness import compare_outputs
+    from multikernelbench.evaluation.timing import LocalTimer, time_interleaved
+    from multikernelbench.tasks.runtime import make_inputs, tensors_in
 
     assert request.timing is not None  # noqa: S101 - only called when timing was asked for
     plan = request.timing
@@ -212,11 +233,32 @@ def time_step(backend: Backend, request: WorkerRequest, checked: CheckedCandidat
     channel.send(PhaseStarted(Phase.TIME.value))
     start = time.monotonic()
     compile_fields: dict[str, Any] = {}
+    flags: list[IntegrityFlag] = []
     try:
         where = device.torch_device()
         input_sets = [make_inputs(checked.task_module, seed, where) for seed in request.input_seeds[: plan.input_sets]]
-        # No candidate when timing baselines alone (``mkb baseline``).
-        timed: list[Callable[..., Any]] = [f for f in (checked.candidate, checked.reference) if f is not None]
+        timers: list[Any] = []
+        candidate_timer = None
+        if checked.runner is not None:
+            with torch.no_grad():
+                outputs = tensors_in(checked.reference(*input_sets[0]))
+            expected_bytes = sum(t.numel() * t.element_size() for t in outputs)
+            del outputs
+
+            def fresh_inputs() -> tuple[list[Any], Any]:
+                # Values nobody has seen: drawn from a seed the judge makes up now.
+                inputs = make_inputs(checked.task_module, secrets.randbelow(2**31), where)
+                with torch.no_grad():
+                    expected = checked.reference(*[_clone(x) for x in inputs])
+                device.synchronize()
+                return inputs, expected
+
+            candidate_timer = CandidateTimer(
+                checked.runner, device, input_sets, plan, fresh_inputs,
+                lambda out, expected: compare_outputs(out, expected, request.tolerance), where,
+                2 * expected_bytes + _PAYLOAD_SLACK)
+            timers.append(candidate_timer)
+        timers.append(LocalTimer(device, checked.reference, input_sets, plan.cuda_graphs))
         if request.compile_baseline:
             # Compiling gets a phase, and so a time limit, of its own: a slow compile cannot eat the
             # timing's limit, and if the worker dies or hangs here the parent knows the baseline was
@@ -225,26 +267,50 @@ def time_step(backend: Backend, request: WorkerRequest, checked: CheckedCandidat
             compiled, compile_fields = _compile_reference(device, checked.reference, input_sets)
             channel.send(PhaseStarted(Phase.TIME.value))
             if compiled is not None:
-                timed.append(compiled)
+                timers.append(LocalTimer(device, compiled, input_sets, plan.cuda_graphs))
         load_before = _load_average()
         with torch.no_grad():
-            samples, clock = time_interleaved(device, timed, input_sets, plan)
-        reference_samples = samples[timed.index(checked.reference)]
+            samples = time_interleaved(device, timers, len(input_sets), plan)
+        reference_samples = samples[1 if candidate_timer else 0]
         warnings = _timing_warnings(device, reference_samples, max(load_before, _load_average()))
+        clock = timers[0].clock
+        if candidate_timer is not None and request.integrity != "off" and request.mode != INTERPRETER:
+            flags.extend(candidate_timer.flags)
+            flags.extend(f for f in (candidate_timer.reuse_flag(), candidate_timer.claim_flag()) if f)
+            bound = _physical_bound_flag(checked.reference, input_sets[0], statistics.median(samples[0]), device)
+            flags.extend([bound] if bound else [])
+        elif candidate_timer is not None and request.integrity != "off":
+            flags.extend(candidate_timer.flags)
+    except CandidateFailed as exc:
+        return TimeReport(False, time.monotonic() - start, **_reply_fields(exc.reply))
+    except RunnerGone as exc:
+        return TimeReport(False, time.monotonic() - start, str(exc), Failure.CRASH.value)
     except BaseException as exc:  # noqa: BLE001
         return TimeReport(False, time.monotonic() - start, _error_text(exc), _failure_of(backend, exc).value,
                           traceback.format_exc()[-4000:])
     if request.mode == INTERPRETER:
         clock = "interpreter"
-    if checked.candidate is None:
+    if candidate_timer is None:
         samples.insert(0, [])
     return TimeReport(True, time.monotonic() - start, candidate_ms=tuple(samples[0]), baseline_ms=tuple(samples[1]),
                       compile_baseline_ms=tuple(samples[2]) if len(samples) > 2 else (), clock=clock,
-                      warnings=tuple(warnings), **compile_fields)
+                      warnings=tuple(warnings), flags=tuple(asdict(f) for f in flags), **compile_fields)
+
+
+def _physical_bound_flag(reference: Any, inputs: Sequence[Any], claimed_ms: float, device: Device
+                         ) -> IntegrityFlag | None:
+    """The below-the-physical-bound flag, or None (also when the reference's work cannot be counted)."""
+    from multikernelbench.evaluation.integrity.physical_bound import bound_flag, lower_bound_ms, task_work
+
+    try:
+        flops, moved = task_work(reference, inputs)
+        return bound_flag(claimed_ms, lower_bound_ms(flops, moved, device.peak_rates()))
+    except Exception:  # noqa: BLE001 - a reference the FLOP counter cannot follow leaves the answer's verdict alone
+        return None
 
 
 def baseline_step(backend: Backend, request: WorkerRequest, channel: ReportChannel) -> TimeReport:
-    """Time the task's eager reference (and its torch.compile) alone: no candidate code runs in this worker."""
+    """Time the task's eager reference (and its torch.compile) alone: no candidate code is involved."""
     import torch
 
     from multikernelbench.tasks.runtime import load_module, make_model
@@ -255,7 +321,15 @@ def baseline_step(backend: Backend, request: WorkerRequest, channel: ReportChann
     module = load_module(parse_task_source(**vars(request.task)), request.profile)
     with torch.no_grad():
         reference = make_model(module.Model, module, request.init_seed, device.torch_device())
-    return time_step(backend, request, CheckedCandidate(None, reference, module, device), channel)
+    return time_step(backend, request, Checked(reference, module, device), channel)
+
+
+def _failure_of(backend: Backend, exc: BaseException) -> Failure:
+    if backend.is_compile_error(exc):
+        return Failure.COMPILE
+    if backend.is_device_fault(exc):
+        return Failure.DEVICE_FAULT
+    return Failure.CRASH
 
 
 def _timing_warnings(device: Device, reference_samples: list[float], load: float) -> list[str]:
@@ -328,47 +402,59 @@ def _versions(backend: Backend) -> dict[str, Any]:
             **backend.versions()}
 
 
-def main(argv: list[str]) -> int:
-    """``worker.py REPORT_FD [WARM_DEVICE]``: get ready, then read the request's path from stdin and run it.
+def _containment_plan() -> ContainmentPlan:
+    data = json.loads(os.environ.get(CONTAINMENT_VARIABLE) or "{}")
+    return ContainmentPlan(**data)
 
-    Importing torch (and opening the GPU when ``WARM_DEVICE`` is ``cuda``) happens before the
-    request arrives, so a worker started ahead of need answers at once. Nothing candidate-specific
-    is loaded before the request: its environment (private build and cache folders, interpreter
-    switches read when Triton or JAX is first imported) is set from the request first.
+
+def main(argv: list[str]) -> int:
+    """``worker.py REPORT_FD [WARM_DEVICE]``: get ready, then read the request from stdin and run it.
+
+    Starting the sandboxed runner (which imports torch) and, when ``WARM_DEVICE`` is ``cuda``,
+    opening the GPU happen before the request arrives, so a worker started ahead of need answers
+    at once; a build needs no torch in this process at all. Nothing candidate-specific is loaded
+    before the request: its environment (private build and cache folders, interpreter switches read
+    when Triton or JAX is first imported) is set in the runner from the request first.
     """
     channel = ReportChannel(int(argv[1]))
     _die_with_parent()
-    import torch
+    _prctl(4, 0)  # PR_SET_DUMPABLE off: the runner (same user) may not read or trace this process
+    # The runner starts first, so its start-up (torch imported in its sandbox) overlaps this one's.
+    runner = RunnerClient(_containment_plan(), Path.cwd())
+    try:
+        if len(argv) > 2 and argv[2] == "cuda":
+            import torch
 
-    if len(argv) > 2 and argv[2] == "cuda":
-        torch.cuda.init()
-    request_path = _read_line(0)
-    turns = os.dup(0)  # the parent's later go for timing; the candidate's stdin is /dev/null
-    _close_stdin()
-    if not request_path:
-        return 3  # the parent gave up on this worker before handing it anything
-    request = WorkerRequest.from_json(Path(request_path).read_text())
-    os.environ.update(request.environment)
+            torch.cuda.init()
+        line = _read_line(0)
+        if not line:
+            return 3  # the parent gave up on this worker before handing it anything
+        request = WorkerRequest.from_json(line)
+        return _serve(request, runner, channel)
+    finally:
+        runner.stop()
+
+
+def _serve(request: WorkerRequest, runner: RunnerClient, channel: ReportChannel) -> int:
     from multikernelbench.backends.registry import get_backend
 
     backend = get_backend(request.backend)
-    if backend.device(request.mode).limit_address_space:
-        _limit_address_space(request.address_space_limit)
-    backend.prepare(request.mode)
     if request.step == "build":
-        channel.send(build_step(backend, request, channel))
+        channel.send(build_step(request, runner, channel))
     elif request.step == "baseline":
+        runner.stop()  # no answer to run
         channel.send(EnvReport(backend.device(request.mode).fingerprint(), _versions(backend)))
         channel.send(baseline_step(backend, request, channel))
     else:
         channel.send(EnvReport(backend.device(request.mode).fingerprint(), _versions(backend)))
-        check, checked = check_step(backend, request, channel)
+        check, checked = check_step(backend, request, runner, channel)
         channel.send(check)
-        # (The integrity step slots in here: between a passed check and timing.)
-        if checked is not None and request.timing is not None:
+        # Strict integrity: a flagged answer has failed, and timing it would only spend the device.
+        flagged = request.integrity == "strict" and bool(checked and checked.flags)
+        if checked is not None and request.timing is not None and not flagged:
             if request.await_turn:
                 channel.send(ReadyToTime())
-                if not _read_line(turns):
+                if not _read_line(0):
                     return 4  # the parent is gone or gave up: no timing
             channel.send(time_step(backend, request, checked, channel))
     channel.send(Done())

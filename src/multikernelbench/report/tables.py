@@ -102,7 +102,7 @@ def category_table(report: Report, baseline: str, runs: Sequence[RunReport] | No
     """Rows: categories, then "all"; for each run its @k rates, fast_1 and the geometric-mean speedup."""
     runs = report.runs if runs is None else runs
     groups = sorted({row.group for run in runs for row in run.rows if row.group != TOTAL}) + [TOTAL]
-    labels = [*_rate_labels(report), "fast_1", "geomean"]
+    labels = [*_rate_labels(report), "fast_1", "geomean", "flagged"]
     header = ["category", *_grouped_headers([run.info.name for run in runs], labels)]
     rows = []
     for group in groups:
@@ -112,6 +112,7 @@ def category_table(report: Report, baseline: str, runs: Sequence[RunReport] | No
             cells += _rate_cells(row, report, baseline)
             cells.append(percent(row.fast_p.get((baseline, 1.0))) if row else MISSING)
             cells.append(times(row.geomean_speedup.get(baseline)) if row else MISSING)
+            cells.append(str(row.flagged) if row else MISSING)
         rows.append(cells)
     title = f"By category (%, k={report.k}, speedups vs {baseline})"
     return _table(title, header, rows, section_at=len(groups) - 1 if len(groups) > 1 else None)

@@ -82,8 +82,8 @@ def feedback_message(record: EvalRecord, target_speedup: float = 1.0) -> str:
         context["where"] = _candidate_frames(traceback)
         if not traceback and detail.get("log"):
             context["details"] = trim_compiler_output(str(detail["log"]), max_lines=15)  # the worker died
-    elif kind == "integrity":
-        context["flag"] = _integrity_flag(record)
+    # What the integrity checks flagged goes with any other finding: a wrong answer may also cheat.
+    context["flag"] = _integrity_flag(record) or ""
     return render_template("feedback.md.j2", **context)
 
 
@@ -134,7 +134,7 @@ def _check_text(record: EvalRecord) -> str:
 
 
 def _kind(record: EvalRecord, target_speedup: float) -> str:
-    if _integrity_flag(record) is not None:
+    if _integrity_flag(record) is not None and record.failed_phase is None:
         return "integrity"
     if not record.passed:
         return record.failed_phase or ("check" if record.compiled else "build")
@@ -143,17 +143,10 @@ def _kind(record: EvalRecord, target_speedup: float) -> str:
 
 
 def _integrity_flag(record: EvalRecord) -> str | None:
-    """The integrity check's finding in words, or None when it found nothing (or has not run)."""
-    flag = record.to_json().get("cheating")
-    if not flag:
+    """What the integrity checks flagged, one finding per line, or None when nothing was flagged."""
+    if not record.integrity_flags or record.integrity == "off":
         return None
-    if flag is True:
-        return "it found that the work was not done by your own kernels."
-    if isinstance(flag, dict):
-        return "; ".join(f"{key}: {value}" for key, value in flag.items()) or "flagged."
-    if isinstance(flag, (list, tuple)):
-        return "; ".join(str(item) for item in flag)
-    return str(flag)
+    return "\n" + "\n".join(f"- {flag.describe()}" for flag in record.integrity_flags)
 
 
 def _phase(record: EvalRecord, name: str) -> PhaseResult | None:

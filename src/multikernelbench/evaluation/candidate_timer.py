@@ -1,0 +1,147 @@
+"""Timing the candidate in its runner from the judge's loop, and checking what the runner claims.
+
+The runner times each call with the device's clock (the only clock precise
+enough), so its figures are claims. The judge checks them three ways:
+
+- **fresh values**: on a few trials, chosen by the judge at random, the timed
+  input set is overwritten in place with new values (same memory, so an answer
+  that caches results by address or by call count returns stale outputs) and
+  the output of that timed call is compared with the judge's own reference;
+  an answer that notices the new values and computes only then is caught by
+  its times instead: calls on inputs it has seen before must not be much
+  faster than calls on new values;
+- **the judge's clock**: every trial's round trip is also measured by the
+  judge; after subtracting the round trip of an empty call (flush, clock,
+  socket), what remains must be about what the runner claims. Minima are
+  compared, not medians: on a busy host a round trip now and then waits for
+  a core, while work hidden from the runner's clock shows in every one;
+- **physics**: see :mod:`multikernelbench.evaluation.integrity.physical_bound`.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import statistics
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from multikernelbench.evaluation.runner_client import RunnerClient
+from multikernelbench.records import IntegrityFlag
+
+#: How many timed trials are re-checked on fresh values.
+VERIFIED_TRIALS = 3
+_CALIBRATION_CALLS = 5
+#: Unexplained time per call (judge's clock minus claim minus overhead) tolerated before a flag: noise floor
+#: in ms, and a share of the claimed time.
+_HIDDEN_FLOOR_MS = 0.05
+_HIDDEN_SHARE = 0.5
+#: Calls on inputs seen before may be faster than calls on new values (warm TLBs, branch history), not this much.
+_REUSE_SPEEDUP = 3.0
+
+
+class CandidateFailed(Exception):
+    """The candidate failed a timed call; carries the runner's reply."""
+
+    def __init__(self, reply: dict[str, Any]) -> None:
+        super().__init__(reply.get("error") or "the candidate failed while timed")
+        self.reply = reply
+
+
+class CandidateTimer:
+    """The candidate's side of the interleaved timing loop, with the judge's checks."""
+
+    def __init__(self, runner: RunnerClient, device: Any, input_sets: Sequence[Sequence[Any]], plan: Any,
+                 fresh_inputs: Callable[[], tuple[list[Any], Any]], compare: Callable[[Any, Any], str | None],
+                 map_location: Any, max_output_bytes: int) -> None:
+        self.runner = runner
+        self.device = device
+        self.input_sets = input_sets
+        self.plan = plan
+        self.fresh_inputs = fresh_inputs  # new values and the reference's output on them
+        self.compare = compare
+        self.map_location = map_location
+        self.max_output_bytes = max_output_bytes
+        self.clock = device.clock
+        self.flags: list[IntegrityFlag] = []
+        self.walls_ms: list[float] = []
+        self.claims_ms: list[float] = []
+        self.fresh_claims_ms: list[float] = []
+        self.overhead_ms = 0.0
+        pool = range(max(plan.min_trials, 1))
+        self.verified = set(random.Random(secrets.randbits(64)).sample(pool, min(VERIFIED_TRIALS, len(pool))))
+
+    def warm(self, set_index: int) -> None:
+        """Warm-up runs in the runner, on its own copies of the sets (sent in :meth:`prepare`)."""
+
+    def prepare(self) -> None:
+        header, _ = self.runner.ask({"command": "sets", "warmup": self.plan.warmup,
+                                     "cuda_graphs": self.plan.cuda_graphs}, list(self.input_sets))
+        if not header["ok"]:
+            raise CandidateFailed(header)
+        if header.get("clock"):
+            self.clock = header["clock"]
+        walls = []
+        for _ in range(_CALIBRATION_CALLS):
+            reply, _ = self.runner.ask({"command": "trial", "set": 0, "empty": True})
+            if not reply["ok"]:
+                raise CandidateFailed(reply)
+            walls.append(self.runner.last_wall_s * 1000 - _claim(reply))
+        self.overhead_ms = min(walls)
+
+    def trial(self, set_index: int, trial_index: int) -> float:
+        verify = trial_index in self.verified
+        fresh, expected = self.fresh_inputs() if verify else (None, None)
+        reply, body = self.runner.ask({"command": "trial", "set": set_index, "return_output": verify}, fresh,
+                                      self.map_location, self.max_output_bytes)
+        if not reply["ok"]:
+            raise CandidateFailed(reply)
+        claim = _claim(reply)
+        if verify:  # its round trip carries data both ways: not a measure of hidden work
+            self.fresh_claims_ms.append(claim)
+            self._check_output(reply, body, expected, trial_index)
+        else:
+            self.claims_ms.append(claim)
+            self.walls_ms.append(self.runner.last_wall_s * 1000)
+        return claim
+
+    def claim_flag(self) -> IntegrityFlag | None:
+        """A flag when the judge's clock saw much more time per call than the runner claimed."""
+        if not self.claims_ms:
+            return None
+        hidden = min(w - c for w, c in zip(self.walls_ms, self.claims_ms)) - self.overhead_ms
+        claimed = statistics.median(self.claims_ms)
+        if hidden <= _HIDDEN_FLOOR_MS + _HIDDEN_SHARE * claimed:
+            return None
+        return IntegrityFlag("timing_claim", "timing", f"the answer's calls took {claimed + hidden:.3g} ms by the "
+                             f"judge's clock but were timed at {claimed:.3g} ms: work escapes the timer", "timing")
+
+    def reuse_flag(self) -> IntegrityFlag | None:
+        """A flag when calls on inputs seen before were much faster than calls on new values in the same memory."""
+        if not self.fresh_claims_ms or not self.claims_ms:
+            return None
+        seen, fresh = statistics.median(self.claims_ms), min(self.fresh_claims_ms)
+        if seen * _REUSE_SPEEDUP >= fresh or fresh - seen <= _HIDDEN_FLOOR_MS:
+            return None
+        return IntegrityFlag("cached_output", "timing", f"calls on inputs it had seen took {seen:.3g} ms, calls on "
+                             f"new values in the same memory {fresh:.3g} ms: results are reused across calls",
+                             "timing")
+
+    def _check_output(self, reply: dict[str, Any], body: Any, expected: Any, trial_index: int) -> None:
+        if reply.get("output_types") or not isinstance(body, dict):
+            why = f"a timed call returned {', '.join(reply.get('output_types') or ['nothing'])}, not plain tensors"
+            self.flags.append(IntegrityFlag("output_not_plain", f"timed trial {trial_index + 1}", why, "timing"))
+            return
+        problem = self.compare(body.get("output"), expected)
+        if problem:
+            self.flags.append(IntegrityFlag(
+                "cached_output", f"timed trial {trial_index + 1}",
+                "a timed call on new values in the same memory returned a wrong result (outputs cached "
+                f"across calls?): {problem}", "timing"))
+
+
+def _claim(reply: dict[str, Any]) -> float:
+    ms = reply.get("ms")
+    if not isinstance(ms, (int, float)) or ms != ms or ms < 0:
+        raise CandidateFailed({"ok": False, "error": f"the runner reported a time of {ms!r}", "failure": "crash"})
+    return float(ms)

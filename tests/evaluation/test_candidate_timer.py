@@ -1,0 +1,107 @@
+"""The judge's checks on the runner's timing claims: fresh values in the same memory, and its own clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from multikernelbench.backends.devices import HostCPU
+from multikernelbench.evaluation.candidate_timer import VERIFIED_TRIALS, CandidateTimer
+from multikernelbench.evaluation.correctness import compare_outputs
+from multikernelbench.evaluation.protocol import TimingSpec
+
+PLAN = TimingSpec(warmup=1, min_trials=10, max_trials=10, budget_s=0.0, input_sets=2)
+
+
+class FakeRunner:
+    """Answers trial commands like a runner; ``real_ms`` is what the judge's clock sees per call."""
+
+    def __init__(self, claim_ms: float, real_ms: float, caches: bool = False, fresh_ms: float | None = None) -> None:
+        self.claim_ms, self.real_ms, self.caches = claim_ms, real_ms, caches
+        self.fresh_ms = claim_ms if fresh_ms is None else fresh_ms  # a call on new values
+        self.last_wall_s = 0.0
+        self.first: Any = None
+
+    def ask(self, command: dict[str, Any], payload: Any = None, *rest: Any) -> tuple[dict[str, Any], Any]:
+        if command["command"] == "sets":
+            return {"ok": True, "clock": "host_clock"}, None
+        overhead_ms = 0.2
+        if command.get("empty"):
+            self.last_wall_s = overhead_ms / 1000
+            return {"ok": True, "ms": 0.0}, None
+        self.last_wall_s = (overhead_ms + self.real_ms) / 1000
+        if not command.get("return_output"):
+            return {"ok": True, "ms": self.claim_ms}, None
+        result = torch.relu(payload[0])
+        if self.caches:
+            self.first = result if self.first is None else self.first
+            result = self.first
+        return {"ok": True, "ms": self.fresh_ms}, {"output": result}
+
+
+def timer(runner: FakeRunner) -> CandidateTimer:
+    def fresh() -> tuple[list[Any], Any]:
+        x = torch.randn(64)
+        return [x], torch.relu(x)
+
+    sets = [[torch.randn(64)], [torch.randn(64)]]
+    return CandidateTimer(runner, HostCPU(), sets, PLAN, fresh, lambda o, e: compare_outputs(o, e, "strict"),
+                          "cpu", 2**20)
+
+
+def run(t: CandidateTimer) -> list[float]:
+    t.prepare()
+    return [t.trial(i % 2, i) for i in range(PLAN.min_trials)]
+
+
+def test_an_honest_runner_is_not_flagged() -> None:
+    t = timer(FakeRunner(claim_ms=1.0, real_ms=1.0))
+    assert run(t) == [1.0] * PLAN.min_trials
+    assert t.flags == [] and t.claim_flag() is None and t.reuse_flag() is None
+    assert len(t.claims_ms) == PLAN.min_trials - VERIFIED_TRIALS  # verified trials are not clock evidence
+
+
+def test_claims_far_below_the_judges_clock_are_flagged() -> None:
+    t = timer(FakeRunner(claim_ms=0.01, real_ms=2.0))
+    run(t)
+    flag = t.claim_flag()
+    assert flag is not None and flag.check == "timing_claim" and "judge's clock" in flag.why
+
+
+def test_a_round_trip_that_waited_for_a_core_now_and_then_is_not_hidden_work() -> None:
+    runner = FakeRunner(claim_ms=1.0, real_ms=1.0)
+    t = timer(runner)
+    t.prepare()
+    for i in range(PLAN.min_trials):
+        runner.real_ms = 5.0 if i % 2 else 1.0  # every other round trip was delayed by 4 ms of scheduling
+        t.trial(i % 2, i)
+    assert t.claim_flag() is None
+
+
+def test_noise_below_the_floor_is_tolerated() -> None:
+    t = timer(FakeRunner(claim_ms=0.01, real_ms=0.04))
+    run(t)
+    assert t.claim_flag() is None
+
+
+def test_a_cached_output_on_fresh_values_is_flagged() -> None:
+    t = timer(FakeRunner(claim_ms=1.0, real_ms=1.0, caches=True))
+    run(t)
+    assert {f.check for f in t.flags} == {"cached_output"}
+    assert "same memory" in t.flags[0].why
+
+
+def test_an_answer_that_computes_only_on_new_values_is_caught_by_its_times() -> None:
+    # Right results on new values (it notices them), a look-up on values it has seen: 0.01 ms against 1 ms.
+    t = timer(FakeRunner(claim_ms=0.01, real_ms=0.01, fresh_ms=1.0))
+    run(t)
+    assert t.flags == []
+    flag = t.reuse_flag()
+    assert flag is not None and flag.check == "cached_output" and "reused across calls" in flag.why
+
+
+def test_a_little_faster_on_seen_inputs_is_not_reuse() -> None:
+    t = timer(FakeRunner(claim_ms=0.8, real_ms=0.8, fresh_ms=1.0))
+    run(t)
+    assert t.reuse_flag() is None

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from multikernelbench.generation.solutions import SOLUTIONS_DIR
-from tests.support.cli import mkb
+from tests.support.cli import default_sigint, mkb
 
 RUN_TASKS = ["relu", "sigmoid", "tanh"]
 
@@ -140,7 +140,7 @@ def _start_run(store: Path, cache: Path) -> subprocess.Popen:
         [sys.executable, "-m", "multikernelbench.cli", "run", "--no-compile-baseline", "--tasks", ",".join(RUN_TASKS),
          "--samples", "2",
          "--jobs", "1", "--store", str(store)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=default_sigint,
     )
 
 

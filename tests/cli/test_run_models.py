@@ -18,7 +18,7 @@ from multikernelbench.generation.prompts.strategies import strip_profiles
 from multikernelbench.generation.solutions import bundled_solution
 from multikernelbench.tasks.loader import load_task
 from tests.support.chat_server import ChatServer, Fault
-from tests.support.cli import mkb
+from tests.support.cli import default_sigint, mkb
 
 # Exemplar tasks: their bundled solutions are built by other tests too, so the build cache is shared.
 TASKS = ["relu", "add_bias_broadcast"]
@@ -178,7 +178,8 @@ def test_killed_model_run_resumes_with_every_pair_once(build_cache: Path, tmp_pa
                 server.base_url, "--tasks", ",".join(TASKS), "--samples", "3", "--store", str(store), "--jobs", "1",
                 *FAST]
         env = {**os.environ, "MKB_CACHE_DIR": str(build_cache)}
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                                preexec_fn=default_sigint)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and (not store.exists() or len(_safe_rows(store)) < 2):
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
@@ -228,7 +229,7 @@ def test_ctrl_c_while_a_request_hangs_exits_at_once(tmp_path: Path) -> None:
             [sys.executable, "-m", "multikernelbench.cli", "run", "--model", "openai/fake-coder", "--base-url",
              server.base_url, "--tasks", "relu", "--store", str(store), "--strategy", "zero_shot",
              "--request-timeout", "300"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=default_sigint,
         )
         deadline = time.monotonic() + 60
         while not server.requests and time.monotonic() < deadline:

@@ -26,7 +26,8 @@ class FakeRunner:
     def ask(self, command: dict[str, Any], payload: Any = None, *rest: Any) -> tuple[dict[str, Any], Any]:
         if command["command"] == "sets":
             return {"ok": True, "clock": "host_clock"}, None
-        overhead_ms = 0.2
+        # The judge's clock also sees the untimed wake-up call the host makes before each trial, empty or not.
+        overhead_ms = 0.2 + self.real_ms
         if command.get("empty"):
             self.last_wall_s = overhead_ms / 1000
             return {"ok": True, "ms": 0.0}, None
@@ -63,7 +64,7 @@ def test_an_honest_runner_is_not_flagged() -> None:
 
 
 def test_claims_far_below_the_judges_clock_are_flagged() -> None:
-    t = timer(FakeRunner(claim_ms=0.01, real_ms=2.0))
+    t = timer(FakeRunner(claim_ms=0.01, real_ms=3.0))
     run(t)
     flag = t.claim_flag()
     assert flag is not None and flag.check == "timing_claim" and "judge's clock" in flag.why
@@ -80,7 +81,8 @@ def test_a_round_trip_that_waited_for_a_core_now_and_then_is_not_hidden_work() -
 
 
 def test_noise_below_the_floor_is_tolerated() -> None:
-    t = timer(FakeRunner(claim_ms=0.01, real_ms=0.04))
+    # On the host, where the two processes contend for cores, up to a millisecond and twice the claim.
+    t = timer(FakeRunner(claim_ms=0.2, real_ms=0.9))
     run(t)
     assert t.claim_flag() is None
 

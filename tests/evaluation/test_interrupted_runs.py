@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.evaluation.test_reaper import pids_with_arg, wait_until
+from tests.support.cli import default_sigint
 
 ANSWER_WITH_DAEMON = """```python
 import os, subprocess, sys
@@ -44,7 +45,8 @@ def start_eval(tmp_path: Path, answer: str, env: dict[str, str] | None = None) -
     command = [sys.executable, "-m", "multikernelbench.cli", "eval", "--task", "relu", "--backend", "cpp",
                "--response", str(tmp_path / "answer.md"), "--cache-dir", str(tmp_path / "cache"), "--no-timing"]
     proc = subprocess.Popen(command, env={**os.environ, "TMPDIR": str(temp_root), **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=default_sigint)
     return proc, temp_root
 
 

@@ -12,8 +12,9 @@ def test_a_busy_host_is_flagged_and_a_quiet_one_is_not() -> None:
     busy = worker._timing_warnings(HostCPU(), [1.0, 1.1, 0.9], load=cpu_count() + 2.0)
     assert len(busy) == 1 and "the machine was busy while timing" in busy[0] and "unreliable" in busy[0]
     assert worker._timing_warnings(HostCPU(), [1.0, 1.1, 0.9], load=0.2) == []
-    # On the host any reference may be timed: microseconds are not flagged there.
-    assert worker._timing_warnings(HostCPU(), [0.001], load=0.2) == []
+    # Tens of microseconds on the host: the judge and the runner wake thread pools in turn.
+    fast = worker._timing_warnings(HostCPU(), [0.02], load=0.2)
+    assert len(fast) == 1 and "20.0 us: too fast to time meaningfully on the host" in fast[0]
 
 
 def test_a_reference_of_microseconds_on_a_gpu_is_flagged() -> None:

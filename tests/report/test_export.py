@@ -60,6 +60,7 @@ def test_csv_has_one_value_a_row_for_each_turn_category_and_metric(tmp_path: Pat
     assert float(_value(mine, turn="2", category="all", metric="geomean_speedup", baseline="eager")) == (
         pytest.approx((2.0 * 1.2) ** 0.5))
     assert _value(mine, turn="2", category="all", metric="tasks") == "2"
+    assert _value(mine, turn="2", category="all", metric="flagged") == "0"
     # None is an empty cell, never "None" or 0.
     assert _value(mine, turn="1", category="reduce", metric="geomean_speedup", baseline="compile") == ""
 

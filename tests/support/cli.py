@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -22,3 +23,9 @@ def mkb(*args: str, cache: Path, env: dict[str, str] | None = None, check: bool 
     if check:
         assert result.returncode == 0, result.stderr
     return result
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a child a test interrupts with SIGINT: a shell that starts the tests in the
+    background (``cmd &``) ignores SIGINT, its children inherit that, and Python then never sees Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -11,8 +11,9 @@ enough), so its figures are claims. The judge checks them three ways:
   its times instead: calls on inputs it has seen before must not be much
   faster than calls on new values;
 - **the judge's clock**: every trial's round trip is also measured by the
-  judge; after subtracting the round trip of an empty call (flush, clock,
-  socket), what remains must be about what the runner claims. Minima are
+  judge; after subtracting the round trip of an empty trial (socket, flush,
+  clock, and on the host the untimed wake-up call), what remains must be
+  about what the runner claims. Minima are
   compared, not medians: on a busy host a round trip now and then waits for
   a core, while work hidden from the runner's clock shows in every one;
 - **physics**: see :mod:`multikernelbench.evaluation.integrity.physical_bound`.
@@ -32,10 +33,13 @@ from multikernelbench.records import IntegrityFlag
 #: How many timed trials are re-checked on fresh values.
 VERIFIED_TRIALS = 3
 _CALIBRATION_CALLS = 5
-#: Unexplained time per call (judge's clock minus claim minus overhead) tolerated before a flag: noise floor
-#: in ms, and a share of the claimed time.
+#: Unexplained time per call (judge's clock minus claim minus overhead) tolerated before a flag: a noise floor
+#: in ms and a share of the claimed time. On the host the two processes contend for the same cores with
+#: whatever else runs, and a round trip can wait milliseconds for one: there only gross lies are caught.
 _HIDDEN_FLOOR_MS = 0.05
 _HIDDEN_SHARE = 0.5
+_HOST_HIDDEN_FLOOR_MS = 1.0
+_HOST_HIDDEN_SHARE = 2.0
 #: Calls on inputs seen before may be faster than calls on new values (warm TLBs, branch history), not this much.
 _REUSE_SPEEDUP = 3.0
 
@@ -67,7 +71,7 @@ class CandidateTimer:
         self.walls_ms: list[float] = []
         self.claims_ms: list[float] = []
         self.fresh_claims_ms: list[float] = []
-        self.overhead_ms = 0.0
+        self.overhead_walls_ms: list[float] = []
         pool = range(max(plan.min_trials, 1))
         self.verified = set(random.Random(secrets.randbits(64)).sample(pool, min(VERIFIED_TRIALS, len(pool))))
 
@@ -81,15 +85,15 @@ class CandidateTimer:
             raise CandidateFailed(header)
         if header.get("clock"):
             self.clock = header["clock"]
-        walls = []
-        for _ in range(_CALIBRATION_CALLS):
-            reply, _ = self.runner.ask({"command": "trial", "set": 0, "empty": True})
-            if not reply["ok"]:
-                raise CandidateFailed(reply)
-            walls.append(self.runner.last_wall_s * 1000 - _claim(reply))
-        self.overhead_ms = min(walls)
 
     def trial(self, set_index: int, trial_index: int) -> float:
+        if trial_index < _CALIBRATION_CALLS:
+            # An empty trial first, at the same point of the interleaving as a real one (after the judge's
+            # turn, with the runner's threads asleep): its round trip is what no call takes.
+            reply, _ = self.runner.ask({"command": "trial", "set": set_index, "empty": True})
+            if not reply["ok"]:
+                raise CandidateFailed(reply)
+            self.overhead_walls_ms.append(self.runner.last_wall_s * 1000 - _claim(reply))
         verify = trial_index in self.verified
         fresh, expected = self.fresh_inputs() if verify else (None, None)
         reply, body = self.runner.ask({"command": "trial", "set": set_index, "return_output": verify}, fresh,
@@ -107,11 +111,13 @@ class CandidateTimer:
 
     def claim_flag(self) -> IntegrityFlag | None:
         """A flag when the judge's clock saw much more time per call than the runner claimed."""
-        if not self.claims_ms:
+        if not self.claims_ms or not self.overhead_walls_ms:
             return None
-        hidden = min(w - c for w, c in zip(self.walls_ms, self.claims_ms)) - self.overhead_ms
+        hidden = min(w - c for w, c in zip(self.walls_ms, self.claims_ms)) - min(self.overhead_walls_ms)
         claimed = statistics.median(self.claims_ms)
-        if hidden <= _HIDDEN_FLOOR_MS + _HIDDEN_SHARE * claimed:
+        host = self.device.is_host
+        floor, share = (_HOST_HIDDEN_FLOOR_MS, _HOST_HIDDEN_SHARE) if host else (_HIDDEN_FLOOR_MS, _HIDDEN_SHARE)
+        if hidden <= floor + share * claimed:
             return None
         return IntegrityFlag("timing_claim", "timing", f"the answer's calls took {claimed + hidden:.3g} ms by the "
                              f"judge's clock but were timed at {claimed:.3g} ms: work escapes the timer", "timing")

@@ -397,6 +397,10 @@ class Evaluator:
             # Tools installed beside the worker interpreter (its venv's ninja) come first, as if it were active.
             extra["PATH"] = os.pathsep.join([str(Path(self.python).parent), os.environ.get("PATH", "")])
         extra[CONTAINMENT_VARIABLE] = json.dumps(asdict(self.containment_plan()))
+        if self.host_timing:
+            # The judge and the runner take turns on the same cores: an OpenMP pool left spinning longer than
+            # the pause before each trial would slow the other's timed call (see HostCPU.before_trial).
+            extra["GOMP_SPINCOUNT"] = os.environ.get("GOMP_SPINCOUNT", "20000")
         return child_environment(extra)
 
     def sandbox_warnings(self) -> tuple[str, ...]:

@@ -56,6 +56,7 @@ class LocalTimer:
             self.calls, self.clock = [g[0] for g in graphs], "cuda_graph"  # type: ignore[index]
 
     def trial(self, set_index: int, trial_index: int) -> float:
+        self.device.before_trial(self.calls[(set_index + 1) % len(self.calls)])  # another set: not this one's data
         self.device.flush_cache()
         return self.device.time_call(self.calls[set_index])
 

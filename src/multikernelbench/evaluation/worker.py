@@ -60,8 +60,9 @@ __all__ = ["BUILT_MARKER", "main"]
 
 #: The containment plan for runners, as JSON in the worker's environment (set by the evaluator).
 CONTAINMENT_VARIABLE = "MKB_CONTAINMENT"
-# Below this reference time a GPU measurement is mostly launch overhead.
+# Below this reference time a GPU measurement is mostly launch overhead, a host one thread wake-ups.
 _TOO_FAST_MS = 0.01
+_TOO_FAST_HOST_MS = 0.05
 _PAYLOAD_SLACK = 16 * 2**20
 
 
@@ -343,6 +344,9 @@ def _timing_warnings(device: Device, reference_samples: list[float], load: float
     if not device.is_host and reference_ms < _TOO_FAST_MS:
         warnings.append(f"the reference takes {reference_ms * 1000:.1f} us: too fast to time meaningfully "
                         "(launch overhead dominates; try --cuda-graphs)")
+    if device.is_host and reference_ms < _TOO_FAST_HOST_MS:
+        warnings.append(f"the reference takes {reference_ms * 1000:.1f} us: too fast to time meaningfully on the "
+                        "host (waking thread pools dominates; speedups vary from run to run)")
     if device.is_host and load > cpu_count() + 0.5:
         warnings.append(f"the machine was busy while timing (load average {load:.1f} on {cpu_count()} cores): "
                         "speedups are unreliable")

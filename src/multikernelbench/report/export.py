@@ -37,6 +37,7 @@ def _metric_values(row: MetricRow) -> Iterator[tuple[str, str, float | None, flo
     """(metric, baseline, alpha, value) for every number of one row."""
     yield "tasks", "", None, row.tasks
     yield "answers", "", None, row.answers
+    yield "flagged", "", None, row.flagged
     yield "compilation_at_k", "", None, row.comp_at_k
     yield "pass_at_k", "", None, row.pass_at_k
     for (baseline, alpha), value in row.speedup_at_k.items():

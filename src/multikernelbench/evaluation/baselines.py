@@ -39,12 +39,17 @@ class Baseline:
     cached: bool = False
 
 
+_TIMING_PROTOCOL = 2
+
+
 class BaselineCache:
     """Measured baselines of one evaluator's backend and device, keyed by task and profile."""
 
     def __init__(self, evaluator: Evaluator) -> None:
         self.evaluator = evaluator
+        # "protocol" names how a trial is timed: 2 since host trials start with a wake-up call.
         facts = {"backend": evaluator.backend.name, "mode": evaluator.mode, "timing": asdict(evaluator.timing_plan()),
+                 "protocol": _TIMING_PROTOCOL,
                  "device": evaluator.device.host_fingerprint(), **evaluator.toolchain.facts}
         key = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
         self.path = evaluator.config.cache_dir / "baselines" / f"{evaluator.backend.name}-{key}.json"

@@ -20,6 +20,7 @@ import pytest
 
 import multikernelbench
 from multikernelbench.evaluation.containment import ContainmentPlan, ContainmentReport, probe
+from tests.support.processes import pids_with_arg, wait_until
 
 # Every runner script starts with this: enter the sandbox the first argument describes, then run the body.
 PREAMBLE = """
@@ -69,28 +70,6 @@ def run_runner(body: str, plan: dict | None = None, fake: str = "", *args: str) 
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert lines or done.returncode != 0, done.stderr
     return done.returncode, lines
-
-
-def pids_with_arg(arg: str) -> list[int]:
-    """Processes, seen from outside any sandbox, with ``arg`` as one of their arguments (a zombie has none)."""
-    found = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as file:
-                if arg.encode() in file.read().split(b"\0"):
-                    found.append(int(entry))
-        except OSError:
-            continue
-    return found
-
-
-def wait_until(condition, timeout_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 @pytest.fixture(scope="module")

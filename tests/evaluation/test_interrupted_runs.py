@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.evaluation.test_reaper import pids_with_arg, wait_until
+from tests.support.processes import pids_with_arg, wait_until
 from tests.support.cli import default_sigint
 
 ANSWER_WITH_DAEMON = """```python

@@ -7,13 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from multikernelbench.evaluation.reaper import TOKEN_VARIABLE, start_reaper
+from tests.support.processes import pids_with_arg, wait_until
 
 # A worker: it starts a sleeper that double-forks into a session of its own, writes into its TMPDIR, and waits.
 WORKER = """
@@ -41,28 +41,6 @@ if os.fork() == 0:  # a copy of this process, with no exec to close the pipe's w
 print(json.dumps({"temp_root": str(reaper.temp_root), "watcher": reaper._watcher.pid}), flush=True)
 time.sleep(60)
 """
-
-
-def pids_with_arg(arg: str) -> list[int]:
-    """Live processes with ``arg`` as one of their arguments (a zombie has none)."""
-    found = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as file:
-                if arg.encode() in file.read().split(b"\0"):
-                    found.append(int(entry))
-        except OSError:
-            continue
-    return found
-
-
-def wait_until(condition, timeout_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def running(pid: int) -> bool:

@@ -11,6 +11,7 @@ one place. What kind of failure a report describes is data
 from __future__ import annotations
 
 import json
+import signal
 from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
@@ -196,3 +197,10 @@ def decode_report(line: bytes) -> Report | None:
     except TypeError:
         return None
 
+
+def signal_name(signum: int) -> str:
+    """``SIGSEGV`` for 11: how a verdict names the signal that killed a process."""
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from multikernelbench.evaluation.containment import ContainmentPlan
+from multikernelbench.evaluation.protocol import signal_name
 from multikernelbench.evaluation.runner_channel import Channel, ChannelError
 
 
@@ -89,9 +90,6 @@ class RunnerClient:
         except subprocess.TimeoutExpired:
             return f"the runner stopped answering ({what})"
         if code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
+            name = signal_name(-code)
             return f"the answer's process was killed by {name} (a crash in the candidate's code)"
         return f"the answer's process exited with code {code} in the middle of a call, without replying"

@@ -44,6 +44,7 @@ from multikernelbench.evaluation.protocol import (
     Report,
     WorkerRequest,
     decode_report,
+    signal_name,
 )
 from multikernelbench.evaluation.reaper import Reaper, start_reaper
 from multikernelbench.secrets import is_secret
@@ -87,10 +88,7 @@ class WorkerOutcome:
             return self.killed_reason
         code = self.returncode
         if code is not None and code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
+            name = signal_name(-code)
             return f"the worker was killed by {name} (a crash in the candidate's code)"
         return f"the worker exited with code {code} without reporting a result"
 

@@ -20,6 +20,7 @@ from multikernelbench.generation.exemplars import ADD_EXEMPLAR, CATEGORY_EXEMPLA
 from multikernelbench.generation.solutions import bundled_solution, solution_tasks
 from multikernelbench.tasks import bundled_tasks, load_task
 from tests.conftest import make_evaluator
+from tests.support.verdicts import why_not_passed
 
 HAS_GPU = CudaGPU.absent_reason() is None
 # What marks an answer as written in each backend's language: its own kernels.
@@ -75,7 +76,7 @@ def test_solution_is_written_with_the_backends_own_kernels(backend: str, name: s
 def test_bundled_solution_passes(evaluators: dict[str, Evaluator], build_cache: Path, backend: str, name: str) -> None:
     evaluator = _evaluator(evaluators, build_cache, backend)
     record = evaluator.evaluate(load_task(name), bundled_solution(name, backend))
-    assert record.passed, record.to_json()
+    assert record.passed, why_not_passed(record)
     assert record.mode == ("native" if backend == "cpp" or HAS_GPU else "interpreter")
     if record.mode == "native":
         assert record.speedup is not None and record.speedup > 0

@@ -15,6 +15,7 @@ from multikernelbench.evaluation.evaluator import Evaluator
 from multikernelbench.generation.solutions import bundled_solution
 from multikernelbench.tasks import load_task
 from tests.conftest import make_evaluator
+from tests.support.verdicts import why_not_passed
 
 pytestmark = pytest.mark.skipif(CudaGPU.absent_reason() is None, reason="interpreter paths: a GPU host runs natively")
 
@@ -93,7 +94,7 @@ class ModelNew(nn.Module):
 def test_a_published_format_pallas_answer_runs_unchanged_without_torch_xla(build_cache: Path) -> None:
     evaluator = make_evaluator(build_cache, backend="pallas")
     record = evaluator.evaluate(load_task("relu"), PUBLISHED_PALLAS)
-    assert record.passed, record.to_json()
+    assert record.passed, why_not_passed(record)
     assert record.mode == "interpreter" and record.timing_clock == "interpreter" and record.speedup is None
     # The same answer computing the wrong thing fails: the shim and the forced interpreter really ran it.
     wrong = evaluator.evaluate(load_task("relu"), PUBLISHED_PALLAS.replace("jnp.maximum(x_ref[...], 0.0)",

@@ -8,20 +8,20 @@ which need no compiler, so only the baseline is affected.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 import os
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
 import pytest
 
+from multikernelbench.backends.devices import HostCPU
 from multikernelbench.cli.eval_cmd import print_verdict
 from multikernelbench.cli.options import make_config
 from multikernelbench.evaluation.evaluator import EvalConfig
-from multikernelbench.backends.devices import HostCPU
 from multikernelbench.evaluation.protocol import TimingSpec
 from multikernelbench.evaluation.timing import LocalTimer, time_interleaved
 from multikernelbench.generation.solutions import bundled_solution
@@ -29,6 +29,7 @@ from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
 from multikernelbench.tasks import load_task
 from tests.conftest import make_evaluator
 from tests.evaluation.test_evaluator_verdicts import relu_model
+from tests.support.verdicts import why_not_passed
 
 
 def time_detail(record: EvalRecord) -> dict:
@@ -41,7 +42,7 @@ def time_detail(record: EvalRecord) -> dict:
 def test_passing_candidate_is_timed_against_torch_compile(build_cache: Path) -> None:
     evaluator = make_evaluator(build_cache, compile_baseline=True)
     record = evaluator.evaluate(load_task("relu"), bundled_solution("relu", "cpp"))
-    assert record.passed, record.to_json()
+    assert record.passed, why_not_passed(record)
     assert record.compile_baseline is not None and record.runtime is not None and record.baseline is not None
     # Interleaved: every trial timed all three.
     assert record.compile_baseline.num_trials == record.runtime.num_trials == record.baseline.num_trials
@@ -79,7 +80,7 @@ def test_a_reference_inductor_cannot_compile_leaves_the_candidate_passed(
     # A plain-PyTorch stand-in answer: integrity checks off, or it would be flagged and never timed.
     record = make_evaluator(cache, compile_baseline=True, integrity="off").evaluate(load_task("relu"),
                                                                                     relu_model(body))
-    assert record.passed, record.to_json()
+    assert record.passed, why_not_passed(record)
     assert record.runtime is not None and record.baseline is not None and record.speedup > 0
     assert record.compile_baseline is None and record.speedup_compile is None
     error = time_detail(record)["compile_baseline_error"]
@@ -98,7 +99,7 @@ def test_a_compile_that_hangs_is_cut_off_and_the_candidate_timed_without_it(
     monkeypatch.setenv("CXX", str(compiler))
     evaluator = make_evaluator(tmp_path / "cache", compile_baseline=True, time_timeout_s=6.0, integrity="off")
     record = evaluator.evaluate(load_task("relu"), relu_model("return torch.relu(x)\n"))
-    assert record.passed, record.to_json()
+    assert record.passed, why_not_passed(record)
     assert record.runtime is not None and record.baseline is not None and record.compile_baseline is None
     error = time_detail(record)["compile_baseline_error"]
     assert "time limit of 6 s exceeded in the compile_baseline phase" in error

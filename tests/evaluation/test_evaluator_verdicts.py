@@ -17,6 +17,7 @@ from multikernelbench.generation.solutions import bundled_solution
 from multikernelbench.records import EvalRecord
 from multikernelbench.tasks import load_task
 from tests.conftest import make_evaluator
+from tests.support.verdicts import why_not_passed
 
 
 def answer(body: str) -> str:
@@ -225,7 +226,7 @@ def test_a_build_killed_earlier_does_not_block_the_next_build(build_cache: Path)
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_text("")
     record = evaluate(evaluator, "relu", response)
-    assert record.passed, record.error
+    assert record.passed, why_not_passed(record)
     assert not stale.exists()
 
 

@@ -8,8 +8,12 @@ enough), so its figures are claims. The judge checks them three ways:
   that caches results by address or by call count returns stale outputs) and
   the output of that timed call is compared with the judge's own reference;
   an answer that notices the new values and computes only then is caught by
-  its times instead: calls on inputs it has seen before must not be much
-  faster than calls on new values;
+  its times instead. Each such trial is paired with a control just before it:
+  the set's own values written again into the same memory, so the runner does
+  the same work (a payload received and copied) but a cache sees nothing new.
+  Fresh calls must not be much slower than their controls in every pair, and
+  a suspicion is confirmed on more pairs before it becomes a flag: on a
+  loaded host one call in a few can wait for a core;
 - **the judge's clock**: every trial's round trip is also measured by the
   judge; after subtracting the round trip of an empty trial (socket, flush,
   clock, and on the host the untimed wake-up call), what remains must be
@@ -32,6 +36,8 @@ from multikernelbench.records import IntegrityFlag
 
 #: How many timed trials are re-checked on fresh values.
 VERIFIED_TRIALS = 3
+#: More (control, fresh) pairs timed after the loop when the first ones suggest reuse.
+CONFIRMATION_PAIRS = 5
 _CALIBRATION_CALLS = 5
 #: Unexplained time per call (judge's clock minus claim minus overhead) tolerated before a flag: a noise floor
 #: in ms and a share of the claimed time. On the host the two processes contend for the same cores with
@@ -40,10 +46,10 @@ _HIDDEN_FLOOR_MS = 0.05
 _HIDDEN_SHARE = 0.5
 _HOST_HIDDEN_FLOOR_MS = 1.0
 _HOST_HIDDEN_SHARE = 2.0
-#: Calls on inputs seen before may be faster than calls on new values (warm TLBs, branch history), not this much;
-#: on a host the judge's and the runner's thread pools share the cores, and a few trials can be slow by chance.
+#: A control call may be faster than the fresh call beside it (warm TLBs, branch history), not this much;
+#: on a host the judge's and the runner's thread pools share the cores, and a call can be slow by chance.
 _REUSE_SPEEDUP = 3.0
-_HOST_REUSE_SPEEDUP = 10.0
+_HOST_REUSE_SPEEDUP = 5.0
 
 
 class CandidateFailed(Exception):
@@ -72,9 +78,11 @@ class CandidateTimer:
         self.flags: list[IntegrityFlag] = []
         self.walls_ms: list[float] = []
         self.claims_ms: list[float] = []
-        self.fresh_claims_ms: list[float] = []
+        self.pairs_ms: list[tuple[float, float]] = []  # (control, fresh) claims of the verified trials
         self.overhead_walls_ms: list[float] = []
         self.fresh: dict[int, tuple[list[Any], Any]] = {}
+        # What each set's memory in the runner holds, as far as the judge knows: the values a control rewrites.
+        self.current: list[Sequence[Any]] = list(input_sets)
         pool = range(max(plan.min_trials, 1))
         self.verified = set(random.Random(secrets.randbits(64)).sample(pool, min(VERIFIED_TRIALS, len(pool))))
 
@@ -100,20 +108,34 @@ class CandidateTimer:
             if not reply["ok"]:
                 raise CandidateFailed(reply)
             self.overhead_walls_ms.append(self.runner.last_wall_s * 1000 - _claim(reply))
-        verify = trial_index in self.fresh
-        fresh, expected = self.fresh.pop(trial_index) if verify else (None, None)
-        reply, body = self.runner.ask({"command": "trial", "set": set_index, "return_output": verify}, fresh,
-                                      self.map_location, self.max_output_bytes)
+        if trial_index in self.fresh:
+            fresh, expected = self.fresh.pop(trial_index)
+            control, claim = self._verified_pair(set_index, f"timed trial {trial_index + 1}", fresh, expected)
+            self.pairs_ms.append((control, claim))
+            return claim
+        reply, _ = self._ask_trial(set_index, None, return_output=False)
+        claim = _claim(reply)
+        self.claims_ms.append(claim)
+        self.walls_ms.append(self.runner.last_wall_s * 1000)
+        return claim
+
+    def _ask_trial(self, set_index: int, values: Sequence[Any] | None, return_output: bool) -> tuple[dict, Any]:
+        reply, body = self.runner.ask({"command": "trial", "set": set_index, "return_output": return_output},
+                                      None if values is None else list(values), self.map_location,
+                                      self.max_output_bytes)
         if not reply["ok"]:
             raise CandidateFailed(reply)
-        claim = _claim(reply)
-        if verify:  # its round trip carries data both ways: not a measure of hidden work
-            self.fresh_claims_ms.append(claim)
-            self._check_output(reply, body, expected, trial_index)
-        else:
-            self.claims_ms.append(claim)
-            self.walls_ms.append(self.runner.last_wall_s * 1000)
-        return claim
+        return reply, body
+
+    def _verified_pair(self, set_index: int, where: str, fresh: list[Any], expected: Any) -> tuple[float, float]:
+        """A control call (the set's own values rewritten) then a call on new values in the same memory:
+        their claims, and the new values' output checked. Round trips that carry data both ways are no
+        evidence for the judge's clock."""
+        control, _ = self._ask_trial(set_index, self.current[set_index], return_output=False)
+        reply, body = self._ask_trial(set_index, fresh, return_output=True)
+        self.current[set_index] = fresh
+        self._check_output(reply, body, expected, where)
+        return _claim(control), _claim(reply)
 
     def claim_flag(self) -> IntegrityFlag | None:
         """A flag when the judge's clock saw much more time per call than the runner claimed."""
@@ -129,26 +151,37 @@ class CandidateTimer:
                              f"judge's clock but were timed at {claimed:.3g} ms: work escapes the timer", "timing")
 
     def reuse_flag(self) -> IntegrityFlag | None:
-        """A flag when calls on inputs seen before were much faster than calls on new values in the same memory."""
-        if not self.fresh_claims_ms or not self.claims_ms:
+        """A flag when calls on new values were much slower than their controls in every pair, and stayed
+        so on :data:`CONFIRMATION_PAIRS` more pairs timed now (runner failures raise CandidateFailed)."""
+        if not self.pairs_ms or not self._all_reused(self.pairs_ms):
             return None
-        seen, fresh = statistics.median(self.claims_ms), min(self.fresh_claims_ms)
-        ratio = _HOST_REUSE_SPEEDUP if self.device.is_host else _REUSE_SPEEDUP
-        if seen * ratio >= fresh or fresh - seen <= _HIDDEN_FLOOR_MS:
+        confirmations = [self.fresh_inputs() for _ in range(CONFIRMATION_PAIRS)]  # made before any is timed
+        pairs = []
+        for number, (fresh, expected) in enumerate(confirmations):
+            pairs.append(self._verified_pair(number % len(self.input_sets), f"confirmation call {number + 1}",
+                                             fresh, expected))
+        if not self._all_reused(pairs):
             return None
+        every = self.pairs_ms + pairs
+        seen = statistics.median(control for control, _ in every)
+        fresh_ms = statistics.median(fresh for _, fresh in every)
         return IntegrityFlag("cached_output", "timing", f"calls on inputs it had seen took {seen:.3g} ms, calls on "
-                             f"new values in the same memory {fresh:.3g} ms: results are reused across calls",
-                             "timing")
+                             f"new values in the same memory {fresh_ms:.3g} ms (in each of {len(every)} pairs): "
+                             "results are reused across calls", "timing")
 
-    def _check_output(self, reply: dict[str, Any], body: Any, expected: Any, trial_index: int) -> None:
+    def _all_reused(self, pairs: Sequence[tuple[float, float]]) -> bool:
+        ratio = _HOST_REUSE_SPEEDUP if self.device.is_host else _REUSE_SPEEDUP
+        return all(fresh > control * ratio and fresh - control > _HIDDEN_FLOOR_MS for control, fresh in pairs)
+
+    def _check_output(self, reply: dict[str, Any], body: Any, expected: Any, where: str) -> None:
         if reply.get("output_types") or not isinstance(body, dict):
             why = f"a timed call returned {', '.join(reply.get('output_types') or ['nothing'])}, not plain tensors"
-            self.flags.append(IntegrityFlag("output_not_plain", f"timed trial {trial_index + 1}", why, "timing"))
+            self.flags.append(IntegrityFlag("output_not_plain", where, why, "timing"))
             return
         problem = self.compare(body.get("output"), expected)
         if problem:
             self.flags.append(IntegrityFlag(
-                "cached_output", f"timed trial {trial_index + 1}",
+                "cached_output", where,
                 "a timed call on new values in the same memory returned a wrong result (outputs cached "
                 f"across calls?): {problem}", "timing"))
 

@@ -11,6 +11,11 @@ from multikernelbench.backends.devices import CudaGPU
 from multikernelbench.evaluation.evaluator import EvalConfig, Evaluator
 from multikernelbench.evaluation.protocol import TimingSpec
 
+# Every process a test starts (``mkb`` commands, tools) imports the checkout the tests import (pythonpath in
+# pyproject.toml), not whichever checkout was last installed in editable mode.
+_SOURCE = str(Path(__file__).resolve().parent.parent / "src")
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_SOURCE, os.environ.get("PYTHONPATH")) if p)
+
 
 @pytest.fixture(scope="session")
 def build_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -13,6 +13,7 @@ from multikernelbench.secrets import (
     LOCAL_PLACEHOLDER_KEY,
     is_local_url,
     redact,
+    redact_url,
     register_secret,
     resolve_api_key,
 )
@@ -147,3 +148,19 @@ def test_without_dotenv_installed_the_environment_still_works(no_variable: str, 
         resolve_api_key("openai", None, no_variable)
     monkeypatch.setenv(no_variable, "sk-env-only-0000000000000")
     assert resolve_api_key("openai", None, no_variable) == "sk-env-only-0000000000000"
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("http://127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1"),
+    ("https://alice:hunter2@llm.example.com/v1", "https://[redacted]@llm.example.com/v1"),
+    ("https://tok_abcdef@llm.example.com:8443", "https://[redacted]@llm.example.com:8443"),
+    ("https://llm.example.com/v1?api_key=abcdef&x=1", "https://llm.example.com/v1?[redacted]"),
+    ("http://[::1]:9/v1", "http://[::1]:9/v1"),
+])
+def test_redact_url_blanks_credentials_and_query_but_keeps_the_address(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+def test_redact_url_blanks_a_registered_key_in_the_path() -> None:
+    register_secret(LONG_KEY)
+    assert redact_url(f"https://gw.example.com/{LONG_KEY}/v1") == "https://gw.example.com/[redacted]/v1"

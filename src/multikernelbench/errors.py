@@ -6,3 +6,17 @@ class UserError(Exception):
 
     The message must be one line that says what to do.
     """
+
+
+class TaskError(UserError):
+    """The task itself cannot be judged: its reference failed, or did not fit the limits, before any answer ran.
+
+    Never a verdict on an answer. ``too_big`` marks a task that runs but not within this machine's memory or
+    time limits (smaller sizes would fix it); otherwise the task file is broken. The message is one line that
+    names the task file and says what to do.
+    """
+
+    def __init__(self, message: str, task: str = "", too_big: bool = False) -> None:
+        super().__init__(message)
+        self.task = task
+        self.too_big = too_big

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from multikernelbench.errors import UserError
 
@@ -61,6 +61,19 @@ def redact(text: str) -> str:
             text = _MASKED.sub(lambda m, s=secret: REDACTED if _echoes(m, s) else m.group(0), text)
             text = _blank_runs(text, secret)
     return _HEADER.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def redact_url(url: str) -> str:
+    """``url`` fit to show: its user name and password, its query string and any registered secret blanked."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL we can take apart: blank what we know
+        return redact(url)
+    netloc = parts.netloc
+    if "@" in netloc:  # https://user:token@host or https://token@host
+        netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
+    query = REDACTED if parts.query else ""  # ?api_key=... is common enough to hide every query
+    return redact(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
 
 
 def _blank_runs(text: str, secret: str) -> str:

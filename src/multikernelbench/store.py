@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,12 @@ CREATE TABLE IF NOT EXISTS verdicts (
     created_at REAL NOT NULL,
     PRIMARY KEY (run, task, sample, turn)
 );
+CREATE TABLE IF NOT EXISTS planned (
+    run TEXT NOT NULL REFERENCES runs(name),
+    task TEXT NOT NULL,
+    sample INTEGER NOT NULL,
+    PRIMARY KEY (run, task, sample)
+);
 CREATE TABLE IF NOT EXISTS completions (
     key TEXT PRIMARY KEY,
     model TEXT NOT NULL,
@@ -82,6 +89,33 @@ class RunInfo:
     strategy: str
     profile: str
     config: dict[str, Any]
+    created_at: float | None = None  # when the run was first opened (filled in by the store)
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """How far a run has got: (task, sample) pairs planned, with a verdict, passed, and still to do."""
+
+    planned: int | None  # None for runs stored before plans were recorded
+    evaluated: int  # pairs with at least one verdict
+    passed: int  # pairs whose best verdict passed
+    failed_requests: int  # requests that got no answer and have not been answered since
+    last_activity: float | None
+
+    @property
+    def pending(self) -> int | None:
+        return None if self.planned is None else max(0, self.planned - self.evaluated)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One turn's exchange with the model: what was sent, what came back (or why nothing did)."""
+
+    status: str  # "ok" or "failed"
+    text: str
+    error: str | None
+    messages: list[dict[str, str]] | None
+    completion: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -165,9 +199,56 @@ class Store:
         """Every run in the store, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT name, model, backend, strategy, profile, config_json FROM runs ORDER BY created_at"
+                "SELECT name, model, backend, strategy, profile, config_json, created_at FROM runs "
+                "ORDER BY created_at"
             ).fetchall()
-        return [RunInfo(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+        return [RunInfo(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
+
+    def plan(self, run: str, pairs: Iterable[tuple[str, int]]) -> None:
+        """Remember the (task, sample) pairs a run was asked to do, so progress can say what is left."""
+        with self._lock:
+            self._db.executemany("INSERT OR IGNORE INTO planned VALUES (?, ?, ?)",
+                                 [(run, task, sample) for task, sample in pairs])
+            self._db.commit()
+
+    def progress(self, run: str) -> RunProgress:
+        """Counts for ``mkb runs``: planned, evaluated and passed pairs, failed requests, last activity."""
+        with self._lock:
+            planned = self._db.execute("SELECT COUNT(*) FROM planned WHERE run = ?", (run,)).fetchone()[0]
+            pairs = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(best), 0) FROM (SELECT MAX(passed) AS best FROM verdicts "
+                "WHERE run = ? GROUP BY task, sample)", (run,)).fetchone()
+            failed = self._db.execute(
+                "SELECT COUNT(*) FROM responses WHERE run = ? AND status = 'failed'", (run,)).fetchone()[0]
+            last = self._db.execute(
+                "SELECT MAX(t) FROM (SELECT MAX(created_at) AS t FROM verdicts WHERE run = ? "
+                "UNION ALL SELECT MAX(created_at) FROM responses WHERE run = ?)", (run, run)).fetchone()[0]
+        return RunProgress(planned or None, pairs[0], pairs[1], failed, last)
+
+    def delete_run(self, run: str) -> None:
+        """Remove a run with its answers, verdicts and plan (the completion cache stays: it is keyed by request)."""
+        with self._lock:
+            self._require_run(run)
+            for table in ("verdicts", "responses", "planned", "runs"):
+                key = "name" if table == "runs" else "run"
+                self._db.execute(f"DELETE FROM {table} WHERE {key} = ?", (run,))  # noqa: S608 - fixed names
+            self._db.commit()
+
+    def rename_run(self, old: str, new: str) -> None:
+        """Give a run another name, with everything stored under it."""
+        with self._lock:
+            self._require_run(old)
+            if self._db.execute("SELECT 1 FROM runs WHERE name = ?", (new,)).fetchone():
+                raise UserError(f"a run named '{new}' already exists; choose another name or delete that run first")
+            for table in ("runs", "verdicts", "responses", "planned"):
+                key = "name" if table == "runs" else "run"
+                self._db.execute(f"UPDATE {table} SET {key} = ? WHERE {key} = ?", (new, old))  # noqa: S608
+            self._db.commit()
+
+    def _require_run(self, run: str) -> None:
+        if not self._db.execute("SELECT 1 FROM runs WHERE name = ?", (run,)).fetchone():
+            known = [r[0] for r in self._db.execute("SELECT name FROM runs ORDER BY created_at")]
+            raise UserError(f"no run named '{run}' in {self.path}; known runs: {', '.join(known) or 'none'}")
 
     # ---- responses: what the model answered, or that the request failed ----
 
@@ -218,6 +299,19 @@ class Store:
         if row is None:
             return None
         return StoredAnswer(row[0], json.loads(row[1]) if row[1] else {})
+
+    def exchange(self, run: str, task: str, sample: int, turn: int = 1) -> Exchange | None:
+        """The stored request and answer (or failure) of one turn; None when nothing was stored."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT status, response, error, messages_json, completion_json FROM responses "
+                "WHERE run = ? AND task = ? AND sample = ? AND turn = ?",
+                (run, task, sample, turn),
+            ).fetchone()
+        if row is None:
+            return None
+        return Exchange(row[0], row[1], row[2], json.loads(row[3]) if row[3] else None,
+                        json.loads(row[4]) if row[4] else {})
 
     def failed_requests(self, run: str) -> list[tuple[str, int, int, str]]:
         """(task, sample, turn, error) of requests that failed and have not been answered since."""

@@ -54,11 +54,30 @@ def test_default_strategy_and_backend(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_json_output_parses_to_the_messages(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "--task", "gemm_relu_divide", "--strategy", "selected_shot", "--json")
-    assert code == 0 and err == ""
+    assert code == 0
+    # gemm_relu_divide is the one bundled fuse solution: the note says which example is shown instead.
+    assert err == ("note: gemm_relu_divide is the only fuse task with a bundled cpp solution, so selected_shot "
+                   "shows add_bias_broadcast (broadcast) as its example\n")
     data = json.loads(out)
     expected = build_messages(load_task("gemm_relu_divide"), "cpp", "selected_shot")
     assert data == [{"role": m.role, "content": m.content} for m in expected]
     assert out.count("\n") == 1  # one JSON document on one line
+
+
+def test_selected_shot_of_an_exemplar_shows_another_of_its_category(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--task", "relu", "--strategy", "selected_shot")
+    assert code == 0 and err == ""  # nothing to say: the example is of the task's own category
+    example = parse_plain(out)[1].content.partition("## Your task")[0]
+    assert "mkb_solution_elu" in example and "mkb_solution_relu" not in example
+    assert "mkb_solution_add_bias_broadcast" not in example
+
+
+def test_selected_shot_says_so_when_it_must_show_another_category(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--task", "relu", "--strategy", "selected_shot", "--backend", "pallas")
+    assert code == 0
+    assert err == ("note: relu is the only activation task with a bundled pallas solution, so selected_shot shows "
+                   "add_bias_broadcast (broadcast) as its example\n")
+    assert parse_plain(out) == build_messages(load_task("relu"), "pallas", "selected_shot")
 
 
 def test_task_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from multikernelbench.generation.solutions import bundled_solution
 from multikernelbench.tasks.loader import load_task
 from tests.support.chat_server import ChatServer, Fault
 from tests.support.cli import default_sigint, mkb
+from tests.support.network import closed_port_url
 
 # Exemplar tasks: their bundled solutions are built by other tests too, so the build cache is shared.
 TASKS = ["relu", "add_bias_broadcast"]
@@ -240,3 +241,40 @@ def test_ctrl_c_while_a_request_hangs_exits_at_once(tmp_path: Path) -> None:
         _, stderr = proc.communicate(timeout=30)
         assert proc.returncode == 130 and "run the same command again to resume" in stderr
         assert time.monotonic() - started < 10
+
+
+def test_unreachable_server_stops_the_run_within_seconds_with_one_line(tmp_path: Path) -> None:
+    url = f"{closed_port_url()}/v1"
+    store = tmp_path / "results.sqlite"
+    started = time.monotonic()
+    # Default retries (5) and concurrency (8): the quick stop must not depend on turning them down.
+    result = mkb("run", "--model", "openai/fake-coder", "--base-url", url, "--tasks", "relu,softmax,tanh",
+                 "--store", str(store), "--strategy", "zero_shot", cache=tmp_path / "cache", timeout=120)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    expected = (f"error: cannot reach the model server at {url} (connection refused); "
+                "check --base-url and that the server is running")
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == expected, result.stderr
+    assert [line for line in lines if url in line or "error" in line] == [expected], result.stderr
+    assert "Traceback" not in result.stderr and "no answer" not in result.stderr
+    assert elapsed < 20, f"took {elapsed:.1f} s"
+    # Nothing recorded: the same command asks for all three once the server is up.
+    assert rows(store, "verdicts") == [] and rows(store, "responses") == []
+
+
+def test_a_server_error_is_still_retried_and_then_answered(tmp_path: Path) -> None:
+    store = tmp_path / "results.sqlite"
+    # Plain PyTorch: evaluated without a C++ build (its verdict does not matter here, only that there is one).
+    answer = "```python\nimport torch\nclass ModelNew(torch.nn.Module):\n    def forward(self, x):\n" \
+             "        return torch.relu(x)\n```"
+    with ChatServer(responder=lambda body: answer) as server:
+        server.push(Fault.server_error(503))
+        result = mkb("run", "--model", "openai/fake-coder", "--base-url", server.base_url, "--tasks", "relu",
+                     "--store", str(store), *FAST, cache=tmp_path / "cache")
+        assert result.returncode == 0, result.stderr
+        assert len(server.requests) == 2 and "no answer" not in result.stderr
+    assert rows(store, "responses") == [("relu", 0, 1)] and rows(store, "verdicts") == [("relu", 0, 1)]
+    with sqlite3.connect(store) as db:
+        attempts = json.loads(db.execute("SELECT completion_json FROM responses").fetchone()[0])["attempts"]
+    assert attempts == 2

@@ -14,10 +14,11 @@ from multikernelbench.generation.llm.base import (
     Message,
     RequestFailed,
     SamplingParams,
+    ServerUnreachable,
 )
-from multikernelbench.secrets import register_secret
 from multikernelbench.generation.sources import AnswerRequest, ModelSource
 from multikernelbench.records import EvalRecord, PhaseResult, TimingStats
+from multikernelbench.secrets import register_secret
 from multikernelbench.store import RunInfo, Store
 from multikernelbench.tasks.loader import load_task
 
@@ -205,3 +206,39 @@ def test_execute_propagates_a_bug_instead_of_hiding_it(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="a bug in a client"):
         execute(pending_work(store, run, [RELU], 1), conversation, workers=1)
     assert store.verdict("r", "relu", 0) is None
+
+
+def unreachable() -> ServerUnreachable:
+    return ServerUnreachable("http://127.0.0.1:9/v1", "connection refused")
+
+
+def test_an_unreachable_server_stops_the_run_storing_nothing(tmp_path: Path) -> None:
+    store, run, client, evaluator, conversation = setup(tmp_path, [unreachable()])
+    items = pending_work(store, run, [RELU, TANH], 3)
+    with pytest.raises(ServerUnreachable, match="http://127.0.0.1:9/v1"):
+        execute(items, conversation, workers=1)
+    # One request found no server; the five other pairs were never asked.
+    assert len(client.calls) == 1 and evaluator.evaluated == []
+    assert store.failed_requests("r") == [] and list(store.verdicts("r")) == []
+    assert pending_work(store, run, [RELU, TANH], 3) == items  # the same command resumes every pair
+
+
+def test_requests_waiting_for_a_slot_are_not_sent_after_one_found_no_server(tmp_path: Path) -> None:
+    store, run, client, _, conversation = setup(tmp_path, [unreachable()])  # at most 2 requests at once
+    with pytest.raises(ServerUnreachable):
+        execute(pending_work(store, run, [RELU, TANH], 20), conversation, workers=8)
+    assert 1 <= len(client.calls) <= 2  # only those already in flight together
+    assert store.failed_requests("r") == []
+    # Later requests of this run fail at once, without asking, and still store nothing.
+    with pytest.raises(ServerUnreachable, match="connection refused"):
+        conversation.run(RELU, 5)
+    assert len(client.calls) <= 2 and store.failed_requests("r") == []
+
+
+def test_an_unreachable_server_at_a_feedback_turn_keeps_the_verdicts_before_it(tmp_path: Path) -> None:
+    store, run, _client, _, conversation = setup(tmp_path, ["broken", unreachable()], turns=2)
+    with pytest.raises(ServerUnreachable):
+        conversation.run(RELU, 0)
+    assert store.verdict("r", "relu", 0, turn=1) is not None and store.verdict("r", "relu", 0, turn=2) is None
+    assert store.failed_requests("r") == []
+    assert [(w.task.name, w.sample) for w in pending_work(store, run, [RELU], 1, turns=2)] == [("relu", 0)]

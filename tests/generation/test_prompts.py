@@ -25,8 +25,11 @@ from multikernelbench.generation.prompts import (
 from multikernelbench.generation.prompts.strategies import (
     DEFAULT_STRATEGY,
     STRATEGIES,
+    ExemplarChoice,
     build_messages,
+    category_examples,
     check_strategy,
+    choose_exemplar,
     exemplar_name,
     strip_profiles,
 )
@@ -80,8 +83,10 @@ def test_zero_shot_shows_no_example() -> None:
         ("gemm_relu_divide", "add_shot", ADD_EXEMPLAR),
         ("layer_norm", "selected_shot", CATEGORY_EXEMPLARS["normalization"]),
         ("softmax", "selected_shot", "relu"),
-        # The exemplars themselves fall back, never to their own solution.
-        ("relu", "selected_shot", ADD_EXEMPLAR),
+        # An exemplar is shown another of its category (the first by name with a bundled solution)...
+        ("relu", "selected_shot", "elu"),
+        ("sum_reduction_over_a_dimension", "selected_shot", "max_reduction_over_a_dimension"),
+        # ... and only where it is its category's one bundled solution, the add exemplar; never its own.
         ("relu", "add_shot", ADD_EXEMPLAR),
         (ADD_EXEMPLAR, "add_shot", "relu"),
         (ADD_EXEMPLAR, "selected_shot", "relu"),
@@ -90,7 +95,7 @@ def test_zero_shot_shows_no_example() -> None:
 )
 def test_one_shot_shows_the_right_exemplar(task_name: str, strategy: str, expected: str) -> None:
     task = load_task(task_name)
-    assert exemplar_name(task, strategy) == expected
+    assert exemplar_name(task, strategy, "cpp") == expected
     user = user_message(task, strategy)
     example, _, own = user.partition("## Your task")
     assert strip_profiles(load_task(expected).source) in example
@@ -102,7 +107,7 @@ def test_one_shot_shows_the_right_exemplar(task_name: str, strategy: str, expect
 @pytest.mark.parametrize("task_name", sorted({"relu", ADD_EXEMPLAR, *CATEGORY_EXEMPLARS.values()}))
 def test_no_task_is_shown_its_own_solution(task_name: str, strategy: str) -> None:
     task = load_task(task_name)
-    assert exemplar_name(task, strategy) not in (None, task_name)
+    assert exemplar_name(task, strategy, "cpp") not in (None, task_name)
     user = user_message(task, strategy)
     assert solution_code(task_name) not in user
     assert f"mkb_solution_{task_name}\"" not in user
@@ -110,9 +115,9 @@ def test_no_task_is_shown_its_own_solution(task_name: str, strategy: str) -> Non
 
 
 def test_exemplar_name_of_zero_shot_is_none_and_bad_strategy_errors() -> None:
-    assert exemplar_name(load_task("relu"), "zero_shot") is None
+    assert exemplar_name(load_task("relu"), "zero_shot", "cpp") is None
     with pytest.raises(UserError, match="unknown prompt strategy"):
-        exemplar_name(load_task("relu"), "two_shot")
+        exemplar_name(load_task("relu"), "two_shot", "cpp")
 
 
 def test_every_bundled_task_renders_under_every_strategy_without_torch() -> None:
@@ -209,17 +214,42 @@ def test_foreign_task_file_keeps_its_source_and_gets_the_add_exemplar(tmp_path: 
     path.write_text(source)
     task = load_task_file(path)
     assert task.category == "custom"
-    assert exemplar_name(task, "selected_shot") == ADD_EXEMPLAR
+    assert choose_exemplar(task, "selected_shot", "cpp") == ExemplarChoice(
+        ADD_EXEMPLAR, "no custom task has a bundled cpp solution, so selected_shot shows add_bias_broadcast "
+        "(broadcast) as its example")
     user = user_message(task, "selected_shot")
     assert f"```python\n{source}\n```" in user
     assert solution_code(ADD_EXEMPLAR) in user
+
+
+@pytest.mark.parametrize(("backend", "expected"), [("cpp", "elu"), ("cuda", "sigmoid"), ("triton", "sigmoid")])
+def test_selected_shot_of_an_exemplar_shows_another_task_of_its_category(backend: str, expected: str) -> None:
+    relu = load_task("relu")
+    assert choose_exemplar(relu, "selected_shot", backend) == ExemplarChoice(expected)  # no note: same category
+    assert load_task(expected).category == relu.category
+    # The first by name among the backend's bundled activation solutions: the same prompt on every call.
+    assert category_examples("activation", backend)[0] == "relu"
+    assert expected == min(category_examples("activation", backend)[1:])
+    assert build_messages(relu, backend, "selected_shot") == build_messages(relu, backend, "selected_shot")
+
+
+def test_selected_shot_falls_back_to_the_add_exemplar_with_a_note_only_without_another() -> None:
+    # pallas bundles no activation solution but relu's.
+    assert category_examples("activation", "pallas") == ("relu",)
+    choice = choose_exemplar(load_task("relu"), "selected_shot", "pallas")
+    note = ("relu is the only activation task with a bundled pallas solution, "
+            "so selected_shot shows add_bias_broadcast (broadcast) as its example")
+    assert choice == ExemplarChoice(ADD_EXEMPLAR, note)
+    # Other strategies and tasks whose category exemplar is another task have nothing to say.
+    assert choose_exemplar(load_task("softmax"), "selected_shot", "pallas").note is None
+    assert choose_exemplar(load_task(ADD_EXEMPLAR), "add_shot", "cpp") == ExemplarChoice("relu")
 
 
 def test_foreign_task_named_like_an_exemplar_is_not_shown_that_exemplar(tmp_path: Path) -> None:
     path = tmp_path / "relu.py"
     path.write_text(load_task("relu").source)
     task = load_task_file(path, category="activation")
-    assert exemplar_name(task, "selected_shot") == ADD_EXEMPLAR
+    assert exemplar_name(task, "selected_shot", "cpp") == "elu"
 
 
 # ---- failure paths ----

@@ -12,7 +12,7 @@ import threading
 
 import typer
 
-from multikernelbench.cli import baseline_cmd, eval_cmd, prompt_cmd, report_cmd, run_cmd, tasks_cmd
+from multikernelbench.cli import baseline_cmd, eval_cmd, prompt_cmd, report_cmd, run_cmd, runs_cmd, show_cmd, tasks_cmd
 from multikernelbench.errors import UserError
 
 app = typer.Typer(
@@ -28,6 +28,8 @@ app.command("run")(run_cmd.run)
 app.command("prompt")(prompt_cmd.prompt)
 app.command("report")(report_cmd.report)
 app.command("baseline")(baseline_cmd.baseline)
+app.add_typer(runs_cmd.app, name="runs")
+app.command("show")(show_cmd.show)
 
 # Recent typer vendors its own click; take the exception classes from typer itself.
 _USAGE_ERROR = typer.BadParameter.__mro__[1]

@@ -11,10 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from multikernelbench.cli import options
+from multikernelbench.errors import TaskError
 from multikernelbench.evaluation.baselines import BaselineCache
 from multikernelbench.evaluation.evaluator import Evaluator
 from multikernelbench.generation.exemplars import CATEGORY_EXEMPLARS
 from multikernelbench.tasks.loader import select_tasks
+
+EXIT_USAGE = 2
 
 
 def baseline(
@@ -45,8 +48,15 @@ def baseline(
     cache = BaselineCache(evaluator)
     console = Console(stderr=True)
     results = []
+    task_errors = 0
     for task in chosen:
-        result = cache.get(task, refresh=refresh)
+        try:
+            result = cache.get(task, refresh=refresh)
+        except TaskError as exc:
+            # The same one line as 'mkb eval' gives; the other tasks are still timed.
+            console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            task_errors += 1
+            continue
         results.append(result)
         if not as_json:
             console.print(f"{task.category}/{task.name}: " + (f"error: {result.error}" if result.error else
@@ -54,6 +64,8 @@ def baseline(
                           markup=False, highlight=False)
     if as_json:
         print(json.dumps([asdict(r) for r in results], default=str))
+        if task_errors:
+            raise typer.Exit(EXIT_USAGE)
         return
     table = Table(title=f"baselines on {backend} ({evaluator.mode}); cached in {cache.path}")
     for column in ("task", "profile", "eager ms", "± std", "compile ms", "note"):
@@ -63,6 +75,8 @@ def baseline(
         table.add_row(r.task, r.profile, _ms(r.eager.median if r.eager else None), _ms(r.eager.std if r.eager else None),
                       _ms(r.compiled.median if r.compiled else None), note)
     Console().print(table)
+    if task_errors:
+        raise typer.Exit(EXIT_USAGE)  # as a UserError exits: the task, not the measurement, needs fixing
     if any(r.error for r in results):
         raise typer.Exit(1)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -58,6 +59,28 @@ CudaGraphs = Annotated[
     bool, typer.Option("--cuda-graphs", help="Time CUDA-graph replays (removes launch overhead from microsecond "
                        "kernels); falls back to events where an answer cannot be captured."),
 ]
+
+Settings = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="NAME=VALUE",
+                 help="Set a module-level constant of the task (a size, e.g. --set batch_size=16) before its model "
+                      "and inputs are made; VALUE is a Python literal. Repeatable."),
+]
+
+
+def parse_settings(values: list[str] | None) -> dict[str, Any]:
+    """``--set NAME=VALUE`` options as constants, each value read as a Python literal."""
+    settings: dict[str, Any] = {}
+    for item in values or []:
+        name, equals, text = (part.strip() for part in item.partition("="))
+        if not equals or not name.isidentifier():
+            raise UserError(f"--set {item}: expected NAME=VALUE, e.g. --set batch_size=16")
+        try:
+            settings[name] = ast.literal_eval(text)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            raise UserError(f"--set {item}: {text!r} is not a Python literal; give a number, a tuple such as "
+                            "(16, 32) or a quoted string such as \"'mean'\"") from None
+    return settings
 
 
 def split_list(values: list[str] | None) -> list[str] | None:

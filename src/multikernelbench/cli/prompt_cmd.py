@@ -15,6 +15,7 @@ from multikernelbench.generation.prompts.strategies import (
     DEFAULT_STRATEGY,
     STRATEGIES,
     build_messages,
+    choose_exemplar,
 )
 from multikernelbench.tasks.loader import resolve_task
 
@@ -29,6 +30,9 @@ def prompt(
     """Print the messages sent to a model, exactly as sent: each under a '=== role ===' header line."""
     chosen = resolve_task(task, str(task_file) if task_file else None)
     messages = build_messages(chosen, backend, strategy)
+    note = choose_exemplar(chosen, strategy, backend).note
+    if note:  # the example is not of the task's own category: say so, off the messages' stream
+        print(f"note: {note}", file=sys.stderr)
     sys.stdout.write(format_json(messages) if as_json else format_plain(messages))
 
 

@@ -1,4 +1,5 @@
-"""``mkb report``: the paper's metrics for stored runs, as tables and optionally as CSV and JSON files."""
+"""``mkb report``: the paper's metrics for stored runs, as tables; optionally as CSV, JSON, per-answer CSV,
+the published harness's result files and a static HTML site."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from multikernelbench.errors import UserError
 from multikernelbench.metrics import BASELINES, DEFAULT_ALPHAS
 from multikernelbench.paths import default_store_path
 from multikernelbench.report import load_report
+from multikernelbench.report.answers import answer_rows, write_answers_csv
 from multikernelbench.report.export import write_csv, write_json
+from multikernelbench.report.html import write_html_report
+from multikernelbench.report.published import write_published
 from multikernelbench.report.tables import print_report
+from multikernelbench.store import Store
 
 
 def parse_alphas(values: list[str] | None) -> tuple[float, ...]:
@@ -50,6 +55,14 @@ def report(
     = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the report to this JSON file.")]
     = None,
+    html_dir: Annotated[Path | None, typer.Option(
+        "--html", help="Also write a static HTML report (tables, figures, a page per answer) into this folder.")]
+    = None,
+    answers_csv: Annotated[Path | None, typer.Option(
+        "--answers-csv", help="Also write one row per answer (tidy CSV, for pandas) to this file.")] = None,
+    published: Annotated[Path | None, typer.Option(
+        "--published", help="Also write the runs in the published harness's layout (result_<category>.json, "
+                            "<task>.txt) under this folder.")] = None,
 ) -> None:
     """Compilation@k, Pass@k and SpeedUp_alpha@k of stored runs, by backend, category and turn."""
     if baseline not in BASELINES:
@@ -63,3 +76,24 @@ def report(
         messages.print(f"wrote {write_csv(result, csv_path)}", markup=False, highlight=False, soft_wrap=True)
     if json_path is not None:
         messages.print(f"wrote {write_json(result, json_path)}", markup=False, highlight=False, soft_wrap=True)
+    if html_dir is None and answers_csv is None and published is None:
+        return
+    # result.store is the path load_report checked: the store exists.
+    opened = Store(result.store or default_store_path())
+    try:
+        if answers_csv is not None:
+            rows = answer_rows((run.info, opened.verdicts(run.info.name)) for run in result.runs)
+            _wrote(messages, write_answers_csv(rows, answers_csv))
+        if published is not None:
+            for folder in write_published(opened, [run.info for run in result.runs], published):
+                _wrote(messages, folder)
+        if html_dir is not None:
+            with messages.status("writing the HTML report..."):
+                index = write_html_report(result, baseline, html_dir, opened)
+            _wrote(messages, index)
+    finally:
+        opened.close()
+
+
+def _wrote(console: Console, path: Path) -> None:
+    console.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)

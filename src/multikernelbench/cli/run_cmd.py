@@ -8,23 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from multikernelbench.backends.devices import cpu_count
 from multikernelbench.cli import options
+from multikernelbench.cli.progress import CountedEvaluator, CountedSource, RunDisplay
 from multikernelbench.errors import UserError
 from multikernelbench.evaluation.evaluator import Evaluator
+from multikernelbench.evaluation.protocol import Phase
 from multikernelbench.executors.local import WorkItem, execute, pending_work
 from multikernelbench.generation.conversation import (
     Conversation,
@@ -52,7 +48,10 @@ from multikernelbench.store import RunInfo, Store
 from multikernelbench.tasks.loader import select_tasks
 from multikernelbench.tasks.task import Task
 
+#: Some work is left for the next run: requests that got no answer, or tasks that could not be judged.
 EXIT_REQUESTS_FAILED = 1
+# Task names listed when a source lacks answers for some selected tasks (a category can hold 100).
+_NAMES_SHOWN = 8
 
 
 def run(
@@ -100,7 +99,12 @@ def run(
     cuda_graphs: options.CudaGraphs = False,
     integrity: options.Integrity = "strict",
 ) -> None:
-    """Ask a model for answers and evaluate them. With no options: one bundled solution per category, on the CPU."""
+    """Ask a model for answers and evaluate them. With no options: one bundled solution per category, on the CPU.
+
+    Exit status 1: some requests got no answer, or some tasks could not be judged (their answers wait, with no
+    verdict; run the same command again to retry them, after fixing the tasks). Exit status 2: bad
+    input, or no model server at the URL (the run stops at once and records nothing for it).
+    """
     console = Console(stderr=True)
     asks_model = is_model(model)
     if asks_model:
@@ -122,13 +126,13 @@ def run(
                          stream=stream)
     if samples is None:
         samples = source.samples if isinstance(source, ReplaySource) else 1
-    chosen = _choose_tasks(tasks, categories, asks_model)
+    # A model is asked, and a replay folder read, for every task; the bundled solutions run their exemplars.
+    chosen = _choose_tasks(tasks, categories, every_task=asks_model or isinstance(source, ReplaySource))
     answerable = source.answerable(chosen)
     if not answerable:
         raise UserError(f"no selected task has an answer from '{model}'; run 'mkb tasks' to see the tasks")
-    if tasks and len(answerable) < len(chosen):
-        missing = sorted({t.name for t in chosen} - {t.name for t in answerable})
-        console.print(f"no answer from '{model}' for: {', '.join(missing)} (skipped)", markup=False)
+    if (tasks or categories) and len(answerable) < len(chosen):
+        console.print(_unanswered(model, chosen, answerable), markup=False, highlight=False, soft_wrap=True)
     if asks_model:  # render every prompt before the first request: a template problem should not cost money
         prompts = {t.name: build_messages(t, backend, strategy) for t in answerable}
     for task in answerable:
@@ -151,30 +155,63 @@ def run(
     results = Store(store or default_store_path())
     try:
         results.open_run(info)
+        results.plan(info.name, [(task.name, sample) for task in answerable for sample in range(samples)])
         todo = pending_work(results, info, answerable, samples, turns)
         total = len(answerable) * samples
         console.print(f"run '{info.name}': {total - len(todo)} of {total} answers already evaluated, "
                       f"{len(todo)} to go; results in {results.path}", markup=False)
         prompt = (lambda task: prompts[task.name]) if asks_model else None
         outcomes = _run_with_progress(todo, total, info, source, evaluator, results, prompt, turns,
-                                      concurrency if asks_model else 1, jobs or cpu_count(), console)
+                                      concurrency if asks_model else 1, jobs or cpu_count(), console,
+                                      answerable, samples)
         print_summary(results, info)
+        _print_build_log_hint(console, outcomes, info.name)
         failed = [o for o in outcomes if o.failed_request]
         if failed:
             console.print(f"{len(failed)} requests got no answer (last: {failed[-1].failed_request}); "
                           "run the same command again to retry them", markup=False)
+        unjudged = sorted({o.task.name for o in outcomes if o.task_error})
+        if unjudged:
+            # Not the model's failures: they are left out of the metrics above, and stay pending in the store.
+            pairs = sum(1 for o in outcomes if o.task_error)
+            console.print(f"{len(unjudged)} tasks could not be judged ({', '.join(unjudged)}), so {pairs} answers "
+                          "have no verdict and are not counted; fix the tasks (see the errors above) and run the "
+                          "same command again to evaluate them", markup=False, highlight=False, soft_wrap=True)
+        if failed or unjudged:
             raise typer.Exit(EXIT_REQUESTS_FAILED)
     finally:
         results.close()
 
 
-def _choose_tasks(tasks: list[str] | None, categories: list[str] | None, asks_model: bool) -> list[Task]:
+def _choose_tasks(tasks: list[str] | None, categories: list[str] | None, every_task: bool) -> list[Task]:
+    """The tasks named by --tasks/--categories; without them, every task, or with ``every_task`` False
+    the category exemplars."""
     if tasks or categories:
         return select_tasks(options.split_list(tasks), options.split_list(categories))
-    if asks_model:
+    if every_task:
         return select_tasks()
     # The embedded default: one bundled solution per category (the category exemplars).
     return select_tasks(sorted(set(CATEGORY_EXEMPLARS.values())))
+
+
+def _unanswered(model: str, chosen: list[Task], answerable: list[Task]) -> str:
+    """One line: how many selected tasks the source has no answer for, and the first of them."""
+    missing = sorted({t.name for t in chosen} - {t.name for t in answerable})
+    names = ", ".join(missing[:_NAMES_SHOWN]) + (f", ... ({len(missing) - _NAMES_SHOWN} more)"
+                                                 if len(missing) > _NAMES_SHOWN else "")
+    return f"no answer from '{model}' for {len(missing)} of {len(chosen)} selected tasks (skipped): {names}"
+
+
+def _print_build_log_hint(console: Console, outcomes: list[Outcome], run_name: str) -> None:
+    """Where the compiler's errors are, when answers did not build (their progress line says only 'fail (build)')."""
+    unbuilt = sorted((o.task.name, o.sample) for o in outcomes for r in o.records[-1:]
+                     if not r.compiled and r.failed_phase not in (None, Phase.EXTRACT.value))
+    if unbuilt:
+        task, sample = unbuilt[0]
+        example = f"mkb show {shlex.quote(run_name)} {task}" + (f" --sample {sample}" if sample else "") + " --log"
+        answers = f"{len(unbuilt)} answers" if len(unbuilt) > 1 else "1 answer"
+        console.print(f"{answers} did not build; see the build log of one with 'mkb show RUN TASK --log', "
+                      f"e.g. {example}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _default_run_name(label: str, backend: str, strategy: str, profile: str) -> str:
@@ -184,26 +221,37 @@ def _default_run_name(label: str, backend: str, strategy: str, profile: str) -> 
 
 def _run_with_progress(todo: list[WorkItem], total: int, info: RunInfo, source: AnswerSource, evaluator: Evaluator,
                        results: Store, prompt: PromptBuilder | None, turns: int, requests: int, evaluations: int,
-                       console: Console) -> list[Outcome]:
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
-        bar = progress.add_task("answers", total=total, completed=total - len(todo))
+                       console: Console, tasks: list[Task], samples: int) -> list[Outcome]:
+    pending = {(item.task.name, item.sample) for item in todo}
+    passed_before = {(v.task, v.sample) for v in results.verdicts(info.name) if v.record.passed}
+    categories: dict[str, int] = {}
+    done_by_category: dict[str, tuple[int, int]] = {}
+    for task in tasks:
+        for sample in range(samples):
+            categories[task.category] = categories.get(task.category, 0) + 1
+            if (task.name, sample) not in pending:
+                done, passed = done_by_category.get(task.category, (0, 0))
+                done_by_category[task.category] = (done + 1, passed + ((task.name, sample) in passed_before))
+    display = RunDisplay(console, total=total, done=total - len(todo), categories=categories,
+                         done_by_category=done_by_category,
+                         passed=sum(p for _, p in done_by_category.values()))
 
-        def turn_done(task: Task, sample: int, turn: int, record: EvalRecord) -> None:
-            verdict = "pass" if record.passed else f"fail ({record.failed_phase})"
-            speed = f" {record.speedup:.2f}x" if record.speedup is not None else ""
-            where = f" turn {turn}" if turns > 1 else ""
-            progress.console.print(f"{task.category}/{task.name} #{sample}{where}: {verdict}{speed}",
-                                   markup=False, highlight=False)
+    def turn_done(task: Task, sample: int, turn: int, record: EvalRecord) -> None:
+        display.answer(task.category, task.name, sample, turn, record, turns)
 
-        def outcome_done(outcome: Outcome) -> None:
-            if outcome.failed_request:
-                progress.console.print(f"{outcome.task.category}/{outcome.task.name} #{outcome.sample}: "
-                                       f"no answer ({outcome.failed_request})", markup=False, highlight=False)
-            progress.advance(bar)
+    def task_failed(task: Task, error: str) -> None:
+        # Once per task, however many of its samples this run holds.
+        display.task_error(f"{task.category}/{task.name}", error)
 
-        conversation = Conversation(info, source, evaluator, results, prompt, Limits.of(requests, evaluations),
-                                    turns=turns, on_turn=turn_done)
+    def outcome_done(outcome: Outcome) -> None:
+        label = f"{outcome.task.category}/{outcome.task.name} #{outcome.sample}"
+        display.finished(outcome.task.category, any(r.passed for r in outcome.records), outcome.failed_request,
+                         label)
+
+    with display.shown():
+        conversation = Conversation(info, CountedSource(source, display), CountedEvaluator(evaluator, display),
+                                    results, prompt, Limits.of(requests, evaluations), turns=turns,
+                                    on_turn=turn_done, on_task_error=task_failed)
         return execute(todo, conversation, workers=requests + evaluations, on_outcome=outcome_done)
 
 

@@ -68,7 +68,11 @@ class BaselineCache:
         return baseline
 
     def measure(self, task: Task, profile: str) -> Baseline:
-        """Time the reference (and its torch.compile) in a fresh worker, alone on the device."""
+        """Time the reference (and its torch.compile) in a fresh worker, alone on the device.
+
+        Raises :class:`~multikernelbench.errors.TaskError` when the reference cannot be made or run, or
+        does not fit the limits.
+        """
         evaluator = self.evaluator
         config = evaluator.config
         request = WorkerRequest(
@@ -84,6 +88,9 @@ class BaselineCache:
                 env |= evaluator.device.worker_environment(lane)
             outcome = run_worker(request, Path(work), config.phase_limits, config.memory_limit_bytes,
                                  child_environment(env), python=evaluator.python)
+        # A reference that cannot run or does not fit is the task's error, said the way ``mkb eval`` says it.
+        if (task_error := evaluator.task_error(outcome, TimeReport, task, profile)) is not None:
+            raise task_error
         report: TimeReport | None = outcome.last(TimeReport)
         env_report: EnvReport | None = outcome.last(EnvReport)
         hardware = env_report.hardware if env_report else None

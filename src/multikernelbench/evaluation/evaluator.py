@@ -17,7 +17,8 @@ from typing import Any
 from multikernelbench.backends.base import BUILD_ONLY, INTERPRETER, NATIVE, SHARED_CACHE_VARIABLE, Backend
 from multikernelbench.backends.devices import cpu_count, default_memory_limit, device_class
 from multikernelbench.backends.registry import get_backend
-from multikernelbench.errors import UserError
+from multikernelbench.errors import TaskError, UserError
+from multikernelbench.evaluation.build_log import strip_noise
 from multikernelbench.evaluation.extraction import extract_candidate
 from multikernelbench.evaluation.containment import ContainmentPlan, probe
 from multikernelbench.evaluation.device_lanes import DeviceLanes
@@ -39,6 +40,7 @@ from multikernelbench.evaluation.sandbox import (
     hand_request,
     start_worker,
 )
+from multikernelbench.evaluation.task_errors import task_error
 from multikernelbench.evaluation.tolerances import check_profile_name
 from multikernelbench.evaluation.warm_workers import WorkerKind, shared_warm_workers
 from multikernelbench.evaluation.worker import BUILT_MARKER, CONTAINMENT_VARIABLE
@@ -52,6 +54,9 @@ INTEGRITY_LEVELS = ("strict", "warn", "off")
 # Headroom of address space over the memory limit: virtual size exceeds resident size.
 _ADDRESS_SPACE_HEADROOM = 4 * 2**30
 _INFO_CHARS = 2000
+# compile_info is the build log 'mkb show --log' prints: room for all the runner sends (its error, up to
+# 4000 characters, and the worker's log), so the compiler's errors after long command lines are kept.
+_BUILD_LOG_CHARS = 8000
 
 
 @dataclass(frozen=True)
@@ -92,8 +97,10 @@ class EvalConfig:
     def phase_limits(self) -> dict[str, float]:
         # "start" covers interpreter and torch start-up before the first phase event. Compiling the
         # baseline gets a limit of its own, as long as timing's, so that neither eats into the other.
+        # The reference phase (the task's own reference and one input set) has the check's limit.
         return {Phase.START.value: 120.0, Phase.BUILD.value: self.build_timeout_s,
-                Phase.CHECK.value: self.check_timeout_s, Phase.TIME.value: self.time_timeout_s,
+                Phase.REFERENCE.value: self.check_timeout_s, Phase.CHECK.value: self.check_timeout_s,
+                Phase.TIME.value: self.time_timeout_s,
                 Phase.COMPILE_BASELINE.value: self.time_timeout_s}
 
     @property
@@ -214,7 +221,8 @@ class Evaluator:
         """Check (and time) in one worker on device ``lane`` (None: whatever the worker sees).
 
         With ``turn``, the device is shared while checking and the worker times only once ``turn()``
-        says it has the device alone.
+        says it has the device alone. Raises :class:`TaskError` when the task's own reference failed or
+        did not fit before the answer ran.
         """
         timing = self.config.timing if timing is None else timing
         request = replace(
@@ -232,8 +240,12 @@ class Evaluator:
             compile_baseline=timing and self.config.compile_baseline and self.mode != INTERPRETER,
             await_turn=turn is not None,
             integrity=self.config.integrity,
+            memory_limit_bytes=self.config.memory_limit_bytes or None,
         )
         outcome = self._run(request, candidate, lane, turn)
+        # The task's own reference failed before the answer ran: no verdict on the answer at all.
+        if (error := self.task_error(outcome, CheckReport, task, request.profile)) is not None:
+            raise error
         lost_baseline = None
         if _died_compiling_baseline(outcome):
             # The candidate passed the check, and its timing never began: measure it again without
@@ -244,6 +256,12 @@ class Evaluator:
         if lost_baseline and phases[-1].phase == Phase.TIME.value:
             phases[-1] = replace(phases[-1], detail={**phases[-1].detail, "compile_baseline_error": lost_baseline})
         return phases, outcome
+
+    def task_error(self, outcome: WorkerOutcome, report_type: type, task: Task, profile: str) -> TaskError | None:
+        """The task error a worker's outcome shows (its reference failed or did not fit), else None."""
+        return task_error(outcome, report_type, task, profile, memory_limit_bytes=self.config.memory_limit_bytes,
+                          reference_limit_s=self.config.phase_limits[Phase.REFERENCE.value],
+                          host_memory=self.device.is_host)
 
     def timing_plan(self) -> TimingSpec:
         """The configured plan; a token one for interpreted kernels, whose times are labelled, never speeds."""
@@ -262,6 +280,9 @@ class Evaluator:
 
     def evaluate(self, task: Task, response: str) -> EvalRecord:
         """Every phase in order; the first failure ends the evaluation with its verdict.
+
+        Raises :class:`TaskError` instead when the task itself cannot be judged (its reference is broken or
+        does not fit the limits): that is no verdict on the answer.
 
         Thread-safe: concurrent calls overlap their builds, but check and time
         one at a time, and on the host CPU never while anything builds.
@@ -348,7 +369,7 @@ class Evaluator:
             # No check ran (a failed build, a build-only evaluation): the machine that built it, as the parent sees it.
             hardware=env.hardware if env else self.device.host_fingerprint(),
             versions=env.versions if env else self._parent_versions(),
-            compile_info=compile_info[:_INFO_CHARS],
+            compile_info=compile_info[:_BUILD_LOG_CHARS],
             correctness_info=(check.error or "")[:_INFO_CHARS] if check is not None else "",
             build_cache_hit=cache_hit,
             mode=self.mode,
@@ -496,8 +517,8 @@ def build_key(backend: str, toolchain: dict[str, str], source: str) -> str:
 
 
 def _trim_log(log: str, max_lines: int = 40) -> str:
-    """The lines of a build log that matter: compiler errors first, else the tail."""
-    lines = log.splitlines()
+    """The lines of a build log that matter: compiler errors first, else the tail (never torch's NumPy warning)."""
+    lines = strip_noise(log).splitlines()
     errors = [ln for ln in lines if "error" in ln.lower()]
     chosen = errors[:max_lines] if errors else lines[-max_lines:]
     return "\n".join(chosen)[-_INFO_CHARS:]

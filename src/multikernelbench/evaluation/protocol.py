@@ -23,6 +23,9 @@ class Phase(str, Enum):
     EXTRACT = "extract"
     START = "start"
     BUILD = "build"
+    #: The judge makes the reference, one input set and the reference's output on it, before any answer runs:
+    #: a failure here is the task's (a task error), never the answer's.
+    REFERENCE = "reference"
     CHECK = "check"
     COMPILE_BASELINE = "compile_baseline"
     TIME = "time"
@@ -39,6 +42,9 @@ class Failure(str, Enum):
     MEMORY = "memory"
     DEVICE_FAULT = "device_fault"  # an illegal address or other fault of the accelerator
     UNSUPPORTED = "unsupported"  # the machine cannot run this phase (build-only evaluation)
+    # Only the judge reports these two, from its reference phase; never taken from the answer's process.
+    TASK_ERROR = "task_error"  # the task's own reference failed (import, init, get_inputs, forward)
+    TASK_TOO_BIG = "task_too_big"  # the reference and its inputs do not fit this machine's limits
 
 
 class Mode(str, Enum):
@@ -95,6 +101,9 @@ class WorkerRequest:
     environment: dict[str, str] = field(default_factory=dict)
     #: off (no integrity checks), warn (flag, still count a pass) or strict (a flagged answer fails).
     integrity: str = "strict"
+    #: The memory limit of the worker's process tree (host memory), so the judge can tell a task too big to
+    #: check from an answer that used too much; None: no limit.
+    memory_limit_bytes: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

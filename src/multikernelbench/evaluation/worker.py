@@ -9,7 +9,9 @@ of JSON on stdin. The judge never runs candidate code: it starts a runner
 to it over a socket. The runner holds no way to the evaluator, the request or
 the input seeds. A ``build`` request has the runner import the answer (which
 compiles its kernels). A ``check`` request runs the steps in order, each
-returning a report: the runner loads the answer (never building again); the
+returning a report: first the judge makes the reference and one input set and
+runs the reference on it, before any answer code runs (what fails there is
+the task's: a task error, never a verdict); then the runner loads the answer (never building again); the
 judge makes each input set from a seed, computes the reference's output itself
 and compares what the runner sends back, reading the runner's account of each
 call (operators, own kernels, threads) into integrity flags; then it times the
@@ -115,7 +117,8 @@ def _error_text(exc: BaseException) -> str:
 def _reply_fields(reply: dict[str, Any], default: Failure = Failure.CRASH) -> dict[str, Any]:
     """A failed runner reply as a report's fields (its strings trimmed: the runner may send anything)."""
     failure = reply.get("failure")
-    known = {f.value for f in Failure}
+    # The answer's process may claim any kind but a task's: blaming the task would spare the answer its verdict.
+    known = {f.value for f in Failure} - {Failure.TASK_ERROR.value, Failure.TASK_TOO_BIG.value}
     return {"error": str(reply.get("error") or "the candidate failed")[:4000],
             "failure": failure if failure in known else default.value,
             "traceback": str(reply.get("traceback") or "")[-4000:]}
@@ -149,24 +152,143 @@ def build_step(request: WorkerRequest, runner: RunnerClient, channel: ReportChan
     return BuildReport(True, time.monotonic() - start, cache_hit=bool(reply.get("cache_hit")))
 
 
+@dataclass
+class ReferenceWork:
+    """What the reference phase made: the task module, the reference, and one input set with its output."""
+
+    module: Any
+    model: Any
+    inputs: list[Any]
+    candidate_inputs: list[Any]  # a pristine copy for the answer (the reference may change its inputs)
+    expected: Any
+
+
+class ReferenceFailed(Exception):
+    """The task's own reference could not be made or run, or does not fit: a task error, never a verdict."""
+
+    def __init__(self, error: str, failure: Failure, traceback_text: str = "") -> None:
+        super().__init__(error)
+        self.error, self.failure, self.traceback = error, failure, traceback_text
+
+
+def reference_step(request: WorkerRequest, device: Device, channel: ReportChannel, seed: int,
+                   for_candidate: bool) -> ReferenceWork:
+    """Load the task, build its reference, make one input set and run the reference on it, before any answer runs.
+
+    All of it is the judge's own work on the task alone, so a failure is the task's: an exception raises
+    :class:`ReferenceFailed`, and the parent reads a kill in this phase (memory, time) the same way. With
+    ``for_candidate`` it also keeps the answer's copy of the inputs and checks that a check can fit at all.
+    """
+    import torch
+
+    from multikernelbench.tasks.runtime import load_module, make_inputs, make_model
+    from multikernelbench.tasks.task import parse_task_source
+
+    assert request.task is not None  # noqa: S101 - the evaluator always sends a task with a check or baseline
+    channel.send(PhaseStarted(Phase.REFERENCE.value))
+    where = device.torch_device()
+    stage = "loading the task module"
+    try:
+        module = load_module(parse_task_source(**vars(request.task)), request.profile)
+        stage = "building the reference (get_init_inputs() and Model(...))"
+        with torch.no_grad():
+            model = make_model(module.Model, module, request.init_seed, where)
+        stage = "making inputs (get_inputs())"
+        inputs = make_inputs(module, seed, where)
+        candidate_inputs = [_clone(x) for x in inputs] if for_candidate else []
+        stage = "running the reference on its own inputs"
+        with torch.no_grad():
+            expected = model(*inputs)
+        device.synchronize()
+    except BaseException as exc:  # noqa: BLE001 - whatever the task raises (SystemExit too) is the task's
+        failure = Failure.TASK_TOO_BIG if _out_of_memory(exc) else Failure.TASK_ERROR
+        # Where in the task file it went wrong, so the line to fix is named without a traceback.
+        line = next((f.lineno for f in reversed(traceback.extract_tb(exc.__traceback__))
+                     if f.filename == request.task.path), None)
+        where = f" (line {line})" if line else ""
+        raise ReferenceFailed(f"{stage}: {_one_line(exc)}{where}", failure, traceback.format_exc()[-4000:]) from None
+    if for_candidate and device.is_host and request.memory_limit_bytes:
+        shortfall = memory_shortfall(_tree_rss(), _distinct_bytes(inputs), request.memory_limit_bytes)
+        if shortfall:
+            raise ReferenceFailed(shortfall, Failure.TASK_TOO_BIG)
+    return ReferenceWork(module, model, inputs, candidate_inputs, expected)
+
+
+def memory_shortfall(held_bytes: int, input_bytes: int, limit_bytes: int) -> str | None:
+    """Why no answer can be checked within ``limit_bytes`` of host memory, or None when one may be.
+
+    ``held_bytes`` is what the judge's process tree holds once the reference ran on one input set (the
+    reference, the inputs, the answer's copy of them, the output, and the answer's idle process). Sending
+    the answer its inputs adds at least two more copies (the judge serialises them whole, the answer's
+    process receives them whole), so above the limit even a perfect answer would be killed for memory:
+    the task does not fit, whatever the answer.
+    """
+    need = held_bytes + 2 * input_bytes
+    if need <= limit_bytes:
+        return None
+    return (f"a check needs at least {need / 2**30:.1f} GiB ({held_bytes / 2**30:.1f} GiB once the reference ran "
+            f"on one input set, plus {2 * input_bytes / 2**30:.1f} GiB to send the answer its inputs), more than "
+            f"the memory limit of {gib(limit_bytes)} GiB")
+
+
+def gib(size: int) -> str:
+    """``size`` in GiB as a person wrote it: 0.5, 4, 1.25."""
+    return f"{size / 2**30:.2f}".rstrip("0").rstrip(".")
+
+
+def _distinct_bytes(values: Sequence[Any]) -> int:
+    """Bytes of the tensors in ``values``, a memory block shared by several counted once."""
+    from multikernelbench.tasks.runtime import tensors_in
+
+    blocks: dict[int, int] = {}
+    for t in tensors_in(list(values)):
+        blocks[t.data_ptr()] = max(blocks.get(t.data_ptr(), 0), t.numel() * t.element_size())
+    return sum(blocks.values())
+
+
+def _tree_rss() -> int:
+    """Resident bytes of this process and its descendants (the runner), as the parent measures them."""
+    try:
+        import psutil
+
+        me = psutil.Process()
+        procs = [me, *me.children(recursive=True)]
+    except Exception:  # noqa: BLE001 - without psutil the parent's own measurement still applies
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except Exception:  # noqa: BLE001, S112 - a process that just ended holds nothing
+            continue
+    return total
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """True for an allocation the device or the host refused: the task is too big, not broken."""
+    import torch
+
+    return isinstance(exc, (MemoryError, getattr(torch, "OutOfMemoryError", MemoryError)))
+
+
 def check_step(backend: Backend, request: WorkerRequest, runner: RunnerClient, channel: ReportChannel
                ) -> tuple[CheckReport, Checked | None]:
     import torch
 
     from multikernelbench.evaluation.integrity.runtime_flags import call_flags, check_end_flags, unique
-    from multikernelbench.tasks.runtime import load_module, make_inputs, make_model, tensors_in
-    from multikernelbench.tasks.task import parse_task_source
+    from multikernelbench.tasks.runtime import make_inputs, tensors_in
 
-    channel.send(PhaseStarted(Phase.CHECK.value))
-    start = time.monotonic()
     seeds = request.input_seeds
-    assert request.task is not None  # noqa: S101 - the evaluator always sends a task with a check
     device = backend.device(request.mode)
     where = device.torch_device()
-    # The reference is built before the answer loads: nothing of the answer's runs in this process.
-    task_module = load_module(parse_task_source(**vars(request.task)), request.profile)
-    with torch.no_grad():
-        reference = make_model(task_module.Model, task_module, request.init_seed, where)
+    # The reference and the first input set are made before the answer loads: what fails there is the task's.
+    try:
+        work = reference_step(request, device, channel, seeds[0], for_candidate=True)
+    except ReferenceFailed as exc:
+        return CheckReport(False, 0.0, exc.error, exc.failure.value, exc.traceback), None
+    task_module, reference = work.module, work.model
+    channel.send(PhaseStarted(Phase.CHECK.value))
+    start = time.monotonic()
     flags: list[IntegrityFlag] = []
     watching = request.integrity != "off"
 
@@ -179,11 +301,15 @@ def check_step(backend: Backend, request: WorkerRequest, runner: RunnerClient, c
         if not reply["ok"]:
             return failed(_reply_fields(reply))
         for index, seed in enumerate(seeds):
-            inputs = make_inputs(task_module, seed, where)
-            candidate_inputs = [_clone(x) for x in inputs]
-            with torch.no_grad():
-                expected = reference(*inputs)
-            device.synchronize()
+            if index == 0:
+                inputs, candidate_inputs, expected = work.inputs, work.candidate_inputs, work.expected
+                del work  # the loop's names hold the first set now, and let it go when the next is made
+            else:
+                inputs = make_inputs(task_module, seed, where)
+                candidate_inputs = [_clone(x) for x in inputs]
+                with torch.no_grad():
+                    expected = reference(*inputs)
+                device.synchronize()
             allowed = sum(t.numel() * t.element_size() for t in tensors_in([expected, inputs])) * 2 + _PAYLOAD_SLACK
             reply, body = runner.ask({"command": "call"}, candidate_inputs, where, allowed)
             if not reply["ok"]:
@@ -312,17 +438,15 @@ def _physical_bound_flag(reference: Any, inputs: Sequence[Any], claimed_ms: floa
 
 def baseline_step(backend: Backend, request: WorkerRequest, channel: ReportChannel) -> TimeReport:
     """Time the task's eager reference (and its torch.compile) alone: no candidate code is involved."""
-    import torch
-
-    from multikernelbench.tasks.runtime import load_module, make_model
-    from multikernelbench.tasks.task import parse_task_source
-
-    assert request.task is not None  # noqa: S101 - a baseline request always names its task
     device = backend.device(request.mode)
-    module = load_module(parse_task_source(**vars(request.task)), request.profile)
-    with torch.no_grad():
-        reference = make_model(module.Model, module, request.init_seed, device.torch_device())
-    return time_step(backend, request, Checked(reference, module, device), channel)
+    try:
+        work = reference_step(request, device, channel, request.input_seeds[0] if request.input_seeds else 0,
+                              for_candidate=False)
+    except ReferenceFailed as exc:
+        return TimeReport(False, 0.0, exc.error, exc.failure.value, exc.traceback)
+    checked = Checked(work.model, work.module, device)
+    del work  # timing makes its own input sets
+    return time_step(backend, request, checked, channel)
 
 
 def _failure_of(backend: Backend, exc: BaseException) -> Failure:

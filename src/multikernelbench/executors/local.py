@@ -4,7 +4,8 @@ Requests to the model and evaluations overlap: up to ``requests`` answers are
 being generated while up to ``evaluations`` are being built, checked and timed,
 so an answer is evaluated as soon as it arrives. Inside the evaluator, builds
 overlap on CPU threads while checking and timing use the device one answer at
-a time. Every answer and verdict is stored the moment it exists.
+a time. Every answer and verdict is stored the moment it exists. A model server
+that cannot be reached stops the whole run at its first sign.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from multikernelbench.generation.conversation import Conversation, Outcome
+from multikernelbench.generation.llm.base import ServerUnreachable
 from multikernelbench.generation.prompts.feedback import needs_another_turn
 from multikernelbench.store import RunInfo, Store
 from multikernelbench.tasks.task import Task
@@ -48,7 +50,12 @@ def execute(
     workers: int,
     on_outcome: OutcomeCallback | None = None,
 ) -> list[Outcome]:
-    """Run every item's conversation with ``workers`` threads; returns the outcomes."""
+    """Run every item's conversation with ``workers`` threads; returns the outcomes.
+
+    When a request finds no server, raises :class:`ServerUnreachable` after the work in flight ends:
+    items not started are dropped (they stay pending in the store), and conversations in flight stop
+    at their next request.
+    """
     outcomes: list[Outcome] = []
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="mkb-run")
     futures = [pool.submit(conversation.run, item.task, item.sample) for item in items]
@@ -58,6 +65,11 @@ def execute(
             outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
+    except ServerUnreachable:
+        # Every request would fail alike. Wait for those in flight (they stop at their next request, and an
+        # evaluation already running keeps its verdict), so no thread touches the store after we return.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     except BaseException:
         # Ctrl-C or a bug: start nothing new and do not wait for answers still in flight.
         pool.shutdown(wait=False, cancel_futures=True)

@@ -99,7 +99,8 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def _open_for_writing(path: Path) -> Any:
+def open_for_writing(path: Path) -> Any:
+    """``path`` opened for text writing (folders made); a one-line UserError when it cannot be."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path.open("w", newline="", encoding="utf-8")
@@ -110,7 +111,7 @@ def _open_for_writing(path: Path) -> Any:
 def write_csv(report: Report, path: Path) -> Path:
     """Write the long-format CSV to ``path`` and return it."""
     path = Path(path)
-    with _open_for_writing(path) as out:
+    with open_for_writing(path) as out:
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         for row in csv_rows(report):
@@ -121,7 +122,7 @@ def write_csv(report: Report, path: Path) -> Path:
 def write_json(report: Report, path: Path) -> Path:
     """Write :func:`report_json` to ``path`` and return it."""
     path = Path(path)
-    with _open_for_writing(path) as out:
+    with open_for_writing(path) as out:
         json.dump(report_json(report), out, indent=2, default=str)
         out.write("\n")
     return path

@@ -119,3 +119,46 @@ def read_task_file(path: Path, *, category: str | None = None) -> Task:
     except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
         raise UserError(f"cannot read task file {path} ({type(exc).__name__}); pass a Python task file") from None
     return parse_task_source(source, name=path.stem, category=category or "custom", path=str(path))
+
+
+def with_constants(task: Task, values: dict[str, Any]) -> Task:
+    """``task`` with module-level constants set to ``values`` in every size profile (``mkb eval --set``).
+
+    The source is rewritten where each constant is assigned, and in ``PROFILES`` where a profile sets it,
+    so constants derived from it follow and every process that loads the task reads the same file.
+    """
+    if not values:
+        return task
+    unknown = sorted(set(values) - set(task.constants))
+    if unknown:
+        known = ", ".join(sorted(task.constants)) or "none"
+        raise UserError(f"--set {unknown[0]}: task file {task.path} has no module-level constant {unknown[0]}; "
+                        f"its constants: {known}")
+    profiles = {p: {k: values.get(k, v) for k, v in d.items()} for p, d in task.profiles.items()}
+    edits: list[tuple[ast.expr, str]] = []
+    for node in ast.parse(task.source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name in values:
+                edits.append((node.value, repr(values[name])))
+            elif name == "PROFILES" and profiles != task.profiles:
+                edits.append((node.value, repr(profiles)))
+    return parse_task_source(_splice(task.source, edits), name=task.name, category=task.category, path=task.path)
+
+
+def _splice(source: str, edits: list[tuple[ast.expr, str]]) -> str:
+    """``source`` with each node's text replaced (ast columns count UTF-8 bytes, so bytes are edited)."""
+    data = source.encode()
+    starts = [0]
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        return starts[line - 1] + column
+
+    # From the end backwards, so the offsets of the edits still to make stay right.
+    for node, text in sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True):
+        start = offset(node.lineno, node.col_offset)
+        end = offset(node.end_lineno or node.lineno, node.end_col_offset or node.col_offset)
+        data = data[:start] + text.encode() + data[end:]
+    return data.decode()

@@ -8,9 +8,15 @@ from collections.abc import Iterator
 import pytest
 
 from multikernelbench.generation.llm.anthropic_client import AnthropicChatClient
-from multikernelbench.generation.llm.base import Message, RequestFailed, SamplingParams
+from multikernelbench.generation.llm.base import (
+    Message,
+    RequestFailed,
+    SamplingParams,
+    ServerUnreachable,
+)
 from multikernelbench.generation.llm.retry import RetryPolicy
 from tests.support.chat_server import DEFAULT_ANSWER, ChatServer, Fault, count_tokens
+from tests.support.network import closed_port_url
 
 KEY = "sk-ant-test-Hq3Wz8Ty5Rp1Mn6Vb0"
 FAST = RetryPolicy(max_retries=2, base_backoff_s=0.01, max_backoff_s=60.0, request_timeout_s=5.0)
@@ -164,3 +170,29 @@ def test_error_event_inside_a_stream_is_judged_by_its_type(server: ChatServer) -
     assert not classify(in_stream("invalid_request_error")).retryable
     assert classify(in_stream("something_new")).retryable
     assert classify(KeyError("bug")) is None
+
+
+@BOTH
+def test_closed_port_is_unreachable_after_three_quick_attempts_naming_the_url(stream: bool) -> None:
+    url = closed_port_url()
+    sleeps: list[float] = []
+    policy = RetryPolicy(max_retries=5, base_backoff_s=0.01, max_backoff_s=60.0, request_timeout_s=5.0)
+    dead = AnthropicChatClient("claude-test", url, KEY, policy, stream, sleep=sleeps.append)
+    with pytest.raises(ServerUnreachable) as info:
+        dead.complete(MESSAGES, PARAMS)
+    assert sleeps == [1.0, 2.0]
+    assert str(info.value).startswith(f"cannot reach the model server at {url} (connection refused); ")
+
+
+def test_the_default_url_is_the_one_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    assert AnthropicChatClient("claude-test", None, KEY, FAST).server_url == "https://api.anthropic.com"
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
+    assert AnthropicChatClient("claude-test", None, KEY, FAST).server_url == "http://127.0.0.1:9"
+
+
+def test_a_server_error_is_not_unreachable(server: ChatServer) -> None:
+    server.push(*[Fault.server_error(529)] * 3)
+    with pytest.raises(RequestFailed) as info:
+        client(server, policy=SHORT).complete(MESSAGES, PARAMS)
+    assert type(info.value) is RequestFailed and "HTTP 529" in str(info.value)

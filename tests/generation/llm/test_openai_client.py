@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from multikernelbench.generation.llm.base import Message, RequestFailed, SamplingParams
+from multikernelbench.generation.llm.base import (
+    Message,
+    RequestFailed,
+    SamplingParams,
+    ServerUnreachable,
+)
 from multikernelbench.generation.llm.openai_client import OpenAIChatClient, split_think
 from multikernelbench.generation.llm.retry import RetryPolicy
 from tests.support.chat_server import DEFAULT_ANSWER, ChatServer, Fault, count_tokens
+from tests.support.network import closed_port_url
 
 KEY = "sk-test-openai-Qm7Rt2Lx9Vb4Nc8Kz"
 FAST = RetryPolicy(max_retries=2, base_backoff_s=0.01, max_backoff_s=0.05, request_timeout_s=5.0)
 PATIENT = RetryPolicy(max_retries=2, base_backoff_s=0.01, max_backoff_s=60.0, request_timeout_s=5.0)
 SHORT = RetryPolicy(max_retries=1, base_backoff_s=0.01, max_backoff_s=0.05, request_timeout_s=0.5)
+# Five retries allowed, as by default: an unreachable server must still get only three attempts.
+MANY = RetryPolicy(max_retries=5, base_backoff_s=0.01, max_backoff_s=60.0, request_timeout_s=5.0)
 MESSAGES = [Message("system", "You write fast kernels."), Message("user", "Write a ReLU kernel in C++.")]
 PARAMS = SamplingParams(temperature=0.3, top_p=0.9, max_tokens=321)
 PROMPT_TOKENS = sum(count_tokens(m.content) for m in MESSAGES)
@@ -228,14 +237,73 @@ def test_bad_key_fails_at_once_without_leaking_it(server: ChatServer, stream: bo
     assert info.value.__cause__ is None and info.value.__suppress_context__
 
 
-def test_unreachable_server_is_a_connection_failure() -> None:
+@BOTH
+def test_closed_port_is_unreachable_after_three_quick_attempts_naming_the_url(stream: bool) -> None:
+    url = f"{closed_port_url()}/v1"
+    sleeps: list[float] = []
+    dead = OpenAIChatClient("m", url, KEY, MANY, stream, sleep=sleeps.append)
+    with pytest.raises(ServerUnreachable) as info:
+        dead.complete(MESSAGES, PARAMS)
+    assert sleeps == [1.0, 2.0]  # three attempts, not six
+    assert info.value.url == url and info.value.reason == "connection refused"
+    assert str(info.value).startswith(f"cannot reach the model server at {url} (connection refused); ")
+
+
+def test_a_server_that_closed_is_unreachable_too() -> None:
     with ChatServer() as server:
         url = server.base_url
-    sleeps: list[float] = []
-    dead = OpenAIChatClient("m", url, KEY, FAST, sleep=sleeps.append)
-    with pytest.raises(RequestFailed, match="connection error"):
+        assert OpenAIChatClient("m", url, KEY, FAST).complete(MESSAGES, PARAMS).text == DEFAULT_ANSWER
+    dead = OpenAIChatClient("m", url, KEY, FAST, sleep=lambda _: None)
+    with pytest.raises(ServerUnreachable, match="connection refused"):
         dead.complete(MESSAGES, PARAMS)
-    assert len(sleeps) == FAST.max_retries
+
+
+def test_unreachable_url_keeps_its_credentials_out_of_the_message() -> None:
+    url = closed_port_url().replace("//", f"//user:{KEY}@") + "/v1"
+    dead = OpenAIChatClient("m", url, KEY, MANY, sleep=lambda _: None)
+    with pytest.raises(ServerUnreachable) as info:
+        dead.complete(MESSAGES, PARAMS)
+    message = str(info.value)
+    assert "http://[redacted]@127.0.0.1:" in message and "user" not in message
+    assert all(fragment not in message for fragment in (KEY, KEY[:7], KEY[-4:]))
+
+
+def test_a_host_name_that_does_not_resolve_is_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    looked_up: list[str] = []
+
+    def no_such_host(host: str, *args: object, **kwargs: object) -> list:
+        looked_up.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)  # no real DNS: fast and the same everywhere
+    sleeps: list[float] = []
+    dead = OpenAIChatClient("m", "http://model-server.invalid:8000/v1", KEY, MANY, sleep=sleeps.append)
+    with pytest.raises(ServerUnreachable) as info:
+        dead.complete(MESSAGES, PARAMS)
+    assert looked_up == ["model-server.invalid"] * 3 and len(sleeps) == 2
+    assert "at http://model-server.invalid:8000/v1 (host name lookup failed: name or service not known)" in str(
+        info.value)
+
+
+def test_the_url_named_is_the_one_really_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert OpenAIChatClient("gpt", None, KEY, FAST).server_url == "https://api.openai.com/v1"
+    url = f"{closed_port_url()}/v1"
+    monkeypatch.setenv("OPENAI_BASE_URL", url)  # the SDK's own setting, used when no base URL is given
+    dead = OpenAIChatClient("m", None, KEY, MANY, sleep=lambda _: None)
+    with pytest.raises(ServerUnreachable) as info:
+        dead.complete(MESSAGES, PARAMS)
+    assert info.value.url == url
+
+
+@pytest.mark.parametrize("fault", [Fault.server_error(503), Fault.rate_limit(retry_after="0"), Fault.hang(30),
+                                   Fault.truncated()], ids=["503", "429", "timeout", "dropped-stream"])
+def test_a_server_that_answers_badly_is_never_unreachable(server: ChatServer, fault: Fault) -> None:
+    server.push(fault, fault)
+    with pytest.raises(RequestFailed) as info:
+        client(server, policy=SHORT).complete(MESSAGES, PARAMS)
+    assert type(info.value) is RequestFailed and "2 attempts (giving up)" in str(info.value)
+    assert len(server.requests) == SHORT.max_retries + 1
 
 
 def test_one_client_serves_many_threads(server: ChatServer) -> None:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import email.utils
+import errno
+import socket
 
 import pytest
 
-from multikernelbench.generation.llm.base import Completion, RequestFailed
+from multikernelbench.errors import UserError
+from multikernelbench.generation.llm.base import (
+    Completion,
+    RequestFailed,
+    ServerUnreachable,
+)
 from multikernelbench.generation.llm.retry import (
     AttemptFailed,
     RetryPolicy,
@@ -17,6 +24,7 @@ from multikernelbench.generation.llm.retry import (
     retry_after_s,
     run_with_retries,
     status_failure,
+    unreachable_reason,
 )
 from multikernelbench.secrets import register_secret
 
@@ -41,10 +49,19 @@ def no_classify(err: Exception) -> AttemptFailed | None:
     return None
 
 
-def run(script: Script, policy: RetryPolicy = POLICY, classify=no_classify) -> tuple[Completion, list[float]]:
-    sleeps: list[float] = []
-    result = run_with_retries(script, policy, classify, label="test/model", sleep=sleeps.append, rand=lambda: 0.5)
+def run(script: Script, policy: RetryPolicy = POLICY, classify=no_classify,
+        sleeps: list[float] | None = None) -> tuple[Completion, list[float]]:
+    sleeps = [] if sleeps is None else sleeps
+    result = run_with_retries(script, policy, classify, label="test/model", server_url=URL, sleep=sleeps.append,
+                              rand=lambda: 0.5)
     return result, sleeps
+
+
+URL = "http://10.0.0.7:8000/v1"
+
+
+def refused() -> AttemptFailed:
+    return AttemptFailed("connection refused", retryable=True, unreachable=True)
 
 
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504, 529])
@@ -181,3 +198,107 @@ def test_common_failure_knows_decode_and_transport_errors_only() -> None:
     assert common_failure(httpx2.ReadTimeout("slow")).retryable
     assert common_failure(httpx2.ConnectError("refused")).retryable
     assert common_failure(RuntimeError("bug")) is None
+
+
+def test_unreachable_server_gets_three_quick_attempts_then_one_line_naming_the_url() -> None:
+    script = Script(*[refused() for _ in range(10)])
+    sleeps: list[float] = []
+    with pytest.raises(ServerUnreachable) as info:
+        run(script, RetryPolicy(max_retries=5, base_backoff_s=1.0, max_backoff_s=60.0), sleeps=sleeps)
+    # Three attempts within 3 s, although five retries were allowed for servers that answer.
+    assert script.calls == 3 and sleeps == [1.0, 2.0]
+    message = str(info.value)
+    assert message == (f"cannot reach the model server at {URL} (connection refused); "
+                       "check --base-url and that the server is running")
+    assert (info.value.url, info.value.reason) == (URL, "connection refused")
+    # The CLI prints a UserError as one line; callers that catch RequestFailed still see a failed request.
+    assert isinstance(info.value, UserError) and isinstance(info.value, RequestFailed)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_unreachable_server_with_zero_retries_is_one_attempt() -> None:
+    script = Script(refused(), refused())
+    with pytest.raises(ServerUnreachable):
+        run(script, RetryPolicy(max_retries=0))
+    assert script.calls == 1
+
+
+def test_a_server_that_comes_up_within_the_quick_attempts_is_answered() -> None:
+    result, sleeps = run(Script(refused(), refused()))
+    assert result.attempts == 3 and sleeps == [1.0, 2.0]
+
+
+def test_a_server_that_answered_in_between_keeps_its_full_retries() -> None:
+    # Refused twice, a 503 (the server is there), refused twice more: never three in a row.
+    script = Script(refused(), refused(), status_failure(503, "starting"), refused(), refused())
+    result, sleeps = run(script, RetryPolicy(max_retries=5, base_backoff_s=1.0, max_backoff_s=60.0))
+    assert result.attempts == 6 and sleeps == [1.0, 2.0, 3.0, 1.0, 2.0]
+
+
+def test_unreachable_url_is_redacted_and_optional() -> None:
+    key = "sk-urltest-0123456789abcdefghij"
+    register_secret(key)
+    with pytest.raises(ServerUnreachable) as info:
+        run_with_retries(Script(refused()), RetryPolicy(max_retries=0), no_classify,
+                         server_url=f"http://10.0.0.7/{key}/v1", sleep=lambda _: None)
+    assert key not in str(info.value) and "[redacted]" in str(info.value)
+    with pytest.raises(ServerUnreachable, match=r"^cannot reach the model server \(connection refused\)"):
+        run_with_retries(Script(refused()), RetryPolicy(max_retries=0), no_classify, sleep=lambda _: None)
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 529])
+def test_transient_statuses_keep_their_full_retries_and_are_not_unreachable(status: int) -> None:
+    failure = status_failure(status, "busy")
+    assert failure.retryable and not failure.unreachable
+    script = Script(*[status_failure(status, "busy") for _ in range(10)])
+    with pytest.raises(RequestFailed) as info:
+        run(script)
+    assert script.calls == POLICY.max_retries + 1 and not isinstance(info.value, ServerUnreachable)
+
+
+def _chained(outer: BaseException, inner: BaseException) -> BaseException:
+    outer.__cause__ = inner
+    return outer
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), "connection refused"),
+    (socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+     "host name lookup failed: name or service not known"),
+    (socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+     "host name lookup failed: temporary failure in name resolution"),
+    (OSError(errno.EHOSTUNREACH, "No route to host"), "no route to host"),
+    (OSError(errno.ENETUNREACH, "Network is unreachable"), "network unreachable"),
+    # As the SDKs raise it: their error, caused by httpx's, caused by httpcore's holding the socket error.
+    (_chained(RuntimeError("Connection error."),
+              _chained(ConnectionError("[Errno 111]"), Exception(ConnectionRefusedError(111, "refused")))),
+     "connection refused"),
+])
+def test_no_server_at_the_address_is_unreachable(error: BaseException, reason: str) -> None:
+    assert unreachable_reason(error) == reason
+
+
+@pytest.mark.parametrize("error", [
+    ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"),  # a server was there
+    BrokenPipeError(errno.EPIPE, "Broken pipe"),
+    TimeoutError("timed out"),
+    OSError(errno.EMFILE, "Too many open files"),
+    RuntimeError("Connection error."),
+    _chained(RuntimeError("Connection error."), ValueError("bad")),
+])
+def test_other_connection_troubles_are_not_unreachable(error: BaseException) -> None:
+    assert unreachable_reason(error) is None
+
+
+def test_common_failure_tells_a_refused_connect_from_a_timeout_or_a_dropped_stream() -> None:
+    httpx2 = pytest.importorskip("httpx2")
+    refused_connect = _chained(httpx2.ConnectError("[Errno 111] Connection refused"),
+                               ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"))
+    failure = common_failure(refused_connect)
+    assert failure.unreachable and failure.retryable and failure.reason == "connection refused"
+    # A timeout after the connection was accepted, or a stream cut short: a server is there, retry as usual.
+    accepted_then_timeout = _chained(httpx2.ReadTimeout("timed out"), TimeoutError("timed out"))
+    dropped = httpx2.RemoteProtocolError("peer closed connection without sending complete message body")
+    for error in (accepted_then_timeout, dropped):
+        failure = common_failure(error)
+        assert failure.retryable and not failure.unreachable, error

@@ -18,12 +18,13 @@ from multikernelbench.generation.llm.retry import (
     AttemptFailed,
     RetryPolicy,
     common_failure,
+    connection_failure,
     error_detail,
     malformed,
     run_with_retries,
     status_failure,
 )
-from multikernelbench.secrets import register_secret
+from multikernelbench.secrets import redact_url, register_secret
 
 # The status each error type of an in-stream "error" event would have had (the stream itself is a 200).
 STREAM_ERROR_STATUS = {
@@ -60,6 +61,8 @@ class AnthropicChatClient:
         # non-streamed requests with a large max_tokens.
         self._sdk = self._anthropic.Anthropic(api_key=api_key, base_url=self.base_url, max_retries=0,
                                               timeout=self.policy.request_timeout_s)
+        # The URL requests really go to (the SDK's default or ANTHROPIC_BASE_URL when none is given), fit to show.
+        self.server_url = redact_url(str(self._sdk.base_url).rstrip("/"))
 
     def complete(self, messages: list[Message], params: SamplingParams) -> Completion:
         """One answer to ``messages``; raises RequestFailed when none came back after the allowed attempts."""
@@ -79,7 +82,7 @@ class AnthropicChatClient:
         request["extra_body"] = sampling
         attempt = self._streamed if self.stream else self._whole
         return run_with_retries(lambda: attempt(request), self.policy, self._classify,
-                                label=f"anthropic/{self.model}", sleep=self._sleep)
+                                label=f"anthropic/{self.model}", server_url=self.server_url, sleep=self._sleep)
 
     def _streamed(self, request: dict[str, Any]) -> Completion:
         started = time.monotonic()
@@ -169,8 +172,7 @@ class AnthropicChatClient:
             return AttemptFailed(f"timed out (no reply within {self.policy.request_timeout_s:g} s)", retryable=True)
         if isinstance(err, sdk.APIConnectionError):
             cause = err.__cause__
-            return AttemptFailed(f"connection error ({type(cause).__name__ if cause else err.message})",
-                                 retryable=True)
+            return connection_failure(err, type(cause).__name__ if cause else err.message)
         if isinstance(err, sdk.APIResponseValidationError):
             return malformed(err.message)
         return common_failure(err)

@@ -5,13 +5,16 @@ raises for an unusable answer (an empty text is still the model's answer); it
 raises :class:`RequestFailed` only when no answer came back at all (network
 error, rate limit or server error after every retry, timeout, malformed reply),
 so the caller can record the failure and retry it on resume instead of counting
-it as a wrong answer.
+it as a wrong answer. :class:`ServerUnreachable`, a kind of it, means no server
+took the connection at all: the caller stops asking rather than recording it.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
+
+from multikernelbench.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,21 @@ class Completion:
 
 class RequestFailed(Exception):
     """No answer came back (after retries); the pair is retried on the next run, never scored."""
+
+
+class ServerUnreachable(RequestFailed, UserError):
+    """No server took the connection (refused, unknown host, no route): every request would fail alike.
+
+    A :class:`UserError` too, since the fix is the user's (the URL, or starting the server): a run stops
+    with this one line and records nothing for it. ``url`` is already fit to show (credentials blanked).
+    """
+
+    def __init__(self, url: str | None, reason: str) -> None:
+        where = f" at {url}" if url else ""
+        super().__init__(f"cannot reach the model server{where} ({reason}); "
+                         "check --base-url and that the server is running")
+        self.url = url
+        self.reason = reason
 
 
 class ChatClient(Protocol):

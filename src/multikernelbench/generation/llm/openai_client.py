@@ -21,12 +21,13 @@ from multikernelbench.generation.llm.retry import (
     AttemptFailed,
     RetryPolicy,
     common_failure,
+    connection_failure,
     error_detail,
     malformed,
     run_with_retries,
     status_failure,
 )
-from multikernelbench.secrets import register_secret
+from multikernelbench.secrets import redact_url, register_secret
 
 # Where servers put reasoning beside the answer: DeepSeek and vLLM say reasoning_content, OpenRouter reasoning.
 REASONING_FIELDS = ("reasoning_content", "reasoning")
@@ -90,6 +91,8 @@ class OpenAIChatClient:
         # max_retries=0: our retry layer decides, and counts attempts; the timeout bounds connect and each read.
         self._sdk = self._openai.OpenAI(api_key=api_key, base_url=self.base_url, max_retries=0,
                                         timeout=self.policy.request_timeout_s)
+        # The URL requests really go to (the SDK's default or OPENAI_BASE_URL when none is given), fit to show.
+        self.server_url = redact_url(str(self._sdk.base_url).rstrip("/"))
         # OpenAI's own API wants max_completion_tokens (its reasoning models reject max_tokens), but most
         # compatible servers (older vLLM, Ollama, many proxies) know only max_tokens and would silently drop
         # the newer field, leaving the answer unbounded; so only OpenAI's own host gets the new name.
@@ -107,7 +110,7 @@ class OpenAIChatClient:
         }
         attempt = self._streamed if self.stream else self._whole
         return run_with_retries(lambda: attempt(request), self.policy, self._classify,
-                                label=f"openai/{self.model}", sleep=self._sleep)
+                                label=f"openai/{self.model}", server_url=self.server_url, sleep=self._sleep)
 
     def _streamed(self, request: dict[str, Any]) -> Completion:
         started = time.monotonic()
@@ -175,8 +178,7 @@ class OpenAIChatClient:
             return AttemptFailed(f"timed out (no reply within {self.policy.request_timeout_s:g} s)", retryable=True)
         if isinstance(err, sdk.APIConnectionError):
             cause = err.__cause__
-            return AttemptFailed(f"connection error ({type(cause).__name__ if cause else err.message})",
-                                 retryable=True)
+            return connection_failure(err, type(cause).__name__ if cause else err.message)
         if isinstance(err, sdk.APIResponseValidationError):
             return malformed(err.message)
         if isinstance(err, sdk.APIError):

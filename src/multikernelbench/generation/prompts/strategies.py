@@ -6,13 +6,17 @@
 - ``selected_shot``: the worked example is the exemplar of the task's own category.
 
 A worked example is an exemplar task's source and the code of its bundled,
-tested solution. A task is never shown its own solution: when the chosen
-exemplar is the task itself, another exemplar is shown instead.
+tested solution. A task is never shown its own solution. When a category's
+exemplar is the task itself, ``selected_shot`` shows another task of the same
+category with a bundled solution for the backend (the first by name, so the
+prompt never changes); only when the category has none does it show the add
+exemplar, and :func:`choose_exemplar` says why in a note.
 """
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -23,8 +27,8 @@ from multikernelbench.evaluation.extraction import extract_candidate
 from multikernelbench.generation.exemplars import ADD_EXEMPLAR, CATEGORY_EXEMPLARS
 from multikernelbench.generation.llm.base import Message
 from multikernelbench.generation.prompts import render_template, render_template_file
-from multikernelbench.generation.solutions import bundled_solution, solutions_dir
-from multikernelbench.tasks.loader import load_task
+from multikernelbench.generation.solutions import bundled_solution, solution_tasks, solutions_dir
+from multikernelbench.tasks.loader import bundled_tasks, load_task
 from multikernelbench.tasks.task import Task
 
 STRATEGIES = ("zero_shot", "add_shot", "selected_shot")
@@ -46,18 +50,49 @@ def backend_template(backend: str) -> Path:
     return solutions_dir(backend) / PROMPT_TEMPLATE
 
 
-def exemplar_name(task: Task, strategy: str) -> str | None:
-    """The exemplar task shown to ``task`` under ``strategy`` (None for zero_shot); never ``task`` itself."""
+@dataclass(frozen=True)
+class ExemplarChoice:
+    """The exemplar task a prompt shows (None for zero_shot), and a note when ``selected_shot`` had to show
+    one of another category."""
+
+    name: str | None
+    note: str | None = None
+
+
+def exemplar_name(task: Task, strategy: str, backend: str) -> str | None:
+    """The exemplar task shown to ``task`` under ``strategy`` for ``backend`` (None for zero_shot); never
+    ``task`` itself."""
+    return choose_exemplar(task, strategy, backend).name
+
+
+def choose_exemplar(task: Task, strategy: str, backend: str) -> ExemplarChoice:
+    """The exemplar shown to ``task``: see the module's docstring. Depends only on the bundled files."""
     check_strategy(strategy)
     if strategy == "zero_shot":
-        return None
+        return ExemplarChoice(None)
+    # Compared by name: a foreign file named like a bundled task is not shown that task's solution either.
+    fallback = next(name for name in (ADD_EXEMPLAR, _ADD_SHOT_FALLBACK) if name != task.name)
     if strategy == "add_shot":
-        choices = [ADD_EXEMPLAR, _ADD_SHOT_FALLBACK]
+        return ExemplarChoice(fallback)
+    examples = category_examples(task.category, backend)
+    same = [name for name in examples if name != task.name]
+    if same:
+        return ExemplarChoice(same[0])
+    shown = f"{fallback} ({load_task(fallback).category})"
+    if examples:
+        why = f"{task.name} is the only {task.category} task with a bundled {backend} solution"
     else:
-        # A foreign task file's category may have no exemplar: it gets the add exemplar.
-        choices = [CATEGORY_EXEMPLARS.get(task.category, ADD_EXEMPLAR), ADD_EXEMPLAR, _ADD_SHOT_FALLBACK]
-    # Compared by name: a foreign file named like a bundled exemplar is not shown that exemplar either.
-    return next(name for name in choices if name != task.name)
+        why = f"no {task.category} task has a bundled {backend} solution"
+    return ExemplarChoice(fallback, f"{why}, so selected_shot shows {shown} as its example")
+
+
+@cache
+def category_examples(category: str, backend: str) -> tuple[str, ...]:
+    """The bundled tasks of ``category`` with a ``backend`` solution: its exemplar first, then the rest by name."""
+    tasks = bundled_tasks()
+    names = sorted(name for name in solution_tasks(backend) if name in tasks and tasks[name].category == category)
+    exemplar = CATEGORY_EXEMPLARS.get(category)
+    return tuple(sorted(names, key=lambda name: name != exemplar))
 
 
 def strip_profiles(source: str) -> str:
@@ -103,7 +138,7 @@ def build_messages(task: Task, backend: str, strategy: str) -> list[Message]:
     if not template.is_file():
         raise UserError(f"backend '{backend}' has no prompt description: add {template}")
     example_source = example_solution = None
-    name = exemplar_name(task, strategy)
+    name = exemplar_name(task, strategy, backend)
     if name is not None:
         example_source, example_solution = _example(name, backend)
     system = render_template(

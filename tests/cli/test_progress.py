@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 from rich.console import Console
 
@@ -60,6 +61,17 @@ def test_off_a_terminal_it_prints_answer_lines_and_a_summary_each_tenth() -> Non
     progress = [line for line in lines if line.startswith("progress: ")]
     assert len(progress) == 2  # after 2 and 4 of 20: every tenth of the run
     assert progress[-1].startswith("progress: 4/20 answers, 4 passing")
+
+
+def test_off_a_terminal_a_long_build_still_gets_a_line_each_heartbeat() -> None:
+    out = io.StringIO()
+    display = RunDisplay(Console(file=out, width=200, force_terminal=False), total=3, done=0,
+                         categories={"conv": 3}, heartbeat_s=0.2)
+    with display.shown():
+        display.evaluating(+1)
+        time.sleep(1.0)  # nothing finishes: the heartbeat speaks anyway
+    beats = [line for line in out.getvalue().splitlines() if line.startswith("progress: 0/3 answers")]
+    assert len(beats) >= 2 and "1 evaluating" in beats[0]
 
 
 def test_a_failed_request_and_a_task_error_get_lines_of_their_own() -> None:

@@ -30,6 +30,7 @@ class FakeRunner:
         self.first: Any = None
         self.contents: dict[int, torch.Tensor] = {}
         self.new_value_calls = 0
+        self.payload_calls = 0
 
     def ask(self, command: dict[str, Any], payload: Any = None, *rest: Any) -> tuple[dict[str, Any], Any]:
         if command["command"] == "sets":
@@ -43,6 +44,7 @@ class FakeRunner:
         self.last_wall_s = (overhead_ms + self.real_ms) / 1000
         ms = self.claim_ms
         if payload is not None:
+            self.payload_calls += 1
             held = self.contents[command["set"]]
             if not torch.equal(held, payload[0]):
                 self.new_value_calls += 1
@@ -59,13 +61,14 @@ class FakeRunner:
         return {"ok": True, "ms": ms}, {"output": result}
 
 
-def timer(runner: FakeRunner) -> CandidateTimer:
-    def fresh() -> tuple[list[Any], Any]:
-        x = torch.randn(64)
-        return [x], torch.relu(x)
+def _fresh() -> tuple[list[Any], Any]:
+    x = torch.randn(64)
+    return [x], torch.relu(x)
 
+
+def timer(runner: FakeRunner) -> CandidateTimer:
     sets = [[torch.randn(64)], [torch.randn(64)]]
-    return CandidateTimer(runner, HostCPU(), sets, PLAN, fresh, lambda o, e: compare_outputs(o, e, "strict"),
+    return CandidateTimer(runner, HostCPU(), sets, PLAN, _fresh, lambda o, e: compare_outputs(o, e, "strict"),
                           "cpu", 2**20)
 
 
@@ -141,6 +144,17 @@ def test_fresh_calls_slow_by_chance_are_not_confirmed() -> None:
     run(t)
     assert t.reuse_flag() is None
     assert runner.new_value_calls == VERIFIED_TRIALS + CONFIRMATION_PAIRS  # suspected, then cleared
+
+
+def test_without_controls_fresh_values_are_still_checked_but_reuse_is_not_timed() -> None:
+    # Interpreted kernels: a call takes seconds, so no control calls; stale outputs are still caught.
+    runner = FakeRunner(claim_ms=1.0, real_ms=1.0, caches=True)
+    t = CandidateTimer(runner, HostCPU(), [[torch.randn(64)], [torch.randn(64)]], PLAN, _fresh,
+                       lambda o, e: compare_outputs(o, e, "strict"), "cpu", 2**20, controls=False)
+    run(t)
+    assert {f.check for f in t.flags} == {"cached_output"}
+    assert runner.payload_calls == VERIFIED_TRIALS  # the fresh values only
+    assert t.reuse_flag() is None
 
 
 def test_a_little_faster_on_seen_inputs_is_not_reuse() -> None:

@@ -142,6 +142,17 @@ def test_writing_again_replaces_pages_of_runs_no_longer_reported(tmp_path: Path)
         store.close()
 
 
+def test_a_folder_holding_something_else_is_never_written_into(tmp_path: Path) -> None:
+    store = make_study_store(tmp_path / "r.sqlite")
+    mine = tmp_path / "mine"
+    (mine / "figures").mkdir(parents=True)
+    (mine / "figures" / "keep.png").write_bytes(b"precious")
+    result = mkb("report", "--store", str(store), "--html", str(mine), cache=tmp_path / "cache")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {mine} is not empty and holds no multikernelbench report")
+    assert (mine / "figures" / "keep.png").read_bytes() == b"precious" and not (mine / "index.html").exists()
+
+
 def test_an_unwritable_folder_is_a_one_line_error(tmp_path: Path) -> None:
     store = make_study_store(tmp_path / "r.sqlite")
     blocker = tmp_path / "file"

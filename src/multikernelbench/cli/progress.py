@@ -3,7 +3,7 @@
 On a terminal, a live block under the scrolling per-answer lines: answers done of all, passing so far,
 requests and evaluations in flight, failed requests, elapsed time and ETA, and a line per category that
 moves as answers finish. Elsewhere (CI logs, a pipe) it is line-oriented and quiet: the per-answer lines
-and a summary line every tenth of the run or every minute, whichever comes first.
+and a summary line every tenth of the run, and at least once a minute while nothing finishes (long builds).
 
 Thread-safe: the run's worker threads report to it; rich redraws it from its own thread.
 """
@@ -65,7 +65,7 @@ class RunDisplay:
 
     def __init__(self, console: Console, total: int, done: int, categories: Mapping[str, int],
                  done_by_category: Mapping[str, tuple[int, int]] | None = None, passed: int = 0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, heartbeat_s: float = _LOG_EVERY_S) -> None:
         self.console = console
         self.clock = clock
         self.started = clock()
@@ -75,6 +75,7 @@ class RunDisplay:
         self._live: Live | None = None
         self._last_log = self.started
         self._logged_done = done
+        self.heartbeat_s = heartbeat_s
 
     # ---- events, from any thread ----
 
@@ -160,18 +161,31 @@ class RunDisplay:
         now = self.clock()
         with self._lock:
             step = max(1, int(self.counts.total * _LOG_SHARE))
-            due = (self.counts.done - self._logged_done >= step or now - self._last_log >= _LOG_EVERY_S
-                   or self.counts.done == self.counts.total)
+            done, logged = self.counts.done, self._logged_done
+            due = (done - logged >= step or now - self._last_log >= self.heartbeat_s
+                   or (done == self.counts.total and done != logged))
             if not due:
                 return
             self._last_log, self._logged_done = now, self.counts.done
         self._line(f"progress: {self.summary()}")
 
+    def _beat(self, stop: threading.Event) -> None:
+        """Off a terminal: a summary line when none was printed for ``heartbeat_s`` (a build can take minutes)."""
+        while not stop.wait(min(self.heartbeat_s, 5.0)):
+            self._maybe_log()
+
     @contextmanager
     def shown(self) -> Iterator[RunDisplay]:
         """Show the display while the run goes on (live on a terminal)."""
         if not self.console.is_terminal:
-            yield self
+            stop = threading.Event()
+            beat = threading.Thread(target=self._beat, args=(stop,), name="mkb-progress", daemon=True)
+            beat.start()
+            try:
+                yield self
+            finally:
+                stop.set()
+                beat.join()
             return
         with Live(get_renderable=self.render, console=self.console, refresh_per_second=4,
                   transient=False) as live:

@@ -65,8 +65,11 @@ class CandidateTimer:
 
     def __init__(self, runner: RunnerClient, device: Any, input_sets: Sequence[Sequence[Any]], plan: Any,
                  fresh_inputs: Callable[[], tuple[list[Any], Any]], compare: Callable[[Any, Any], str | None],
-                 map_location: Any, max_output_bytes: int) -> None:
+                 map_location: Any, max_output_bytes: int, controls: bool = True) -> None:
         self.runner = runner
+        # Controls serve only the reuse check; interpreted kernels (seconds a call, times never reported as
+        # speeds) are not checked for it and would spend their time limit on them.
+        self.controls = controls
         self.device = device
         self.input_sets = input_sets
         self.plan = plan
@@ -131,11 +134,12 @@ class CandidateTimer:
         """A control call (the set's own values rewritten) then a call on new values in the same memory:
         their claims, and the new values' output checked. Round trips that carry data both ways are no
         evidence for the judge's clock."""
-        control, _ = self._ask_trial(set_index, self.current[set_index], return_output=False)
+        control = (_claim(self._ask_trial(set_index, self.current[set_index], return_output=False)[0])
+                   if self.controls else float("nan"))
         reply, body = self._ask_trial(set_index, fresh, return_output=True)
         self.current[set_index] = fresh
         self._check_output(reply, body, expected, where)
-        return _claim(control), _claim(reply)
+        return control, _claim(reply)
 
     def claim_flag(self) -> IntegrityFlag | None:
         """A flag when the judge's clock saw much more time per call than the runner claimed."""
@@ -153,7 +157,7 @@ class CandidateTimer:
     def reuse_flag(self) -> IntegrityFlag | None:
         """A flag when calls on new values were much slower than their controls in every pair, and stayed
         so on :data:`CONFIRMATION_PAIRS` more pairs timed now (runner failures raise CandidateFailed)."""
-        if not self.pairs_ms or not self._all_reused(self.pairs_ms):
+        if not self.controls or not self.pairs_ms or not self._all_reused(self.pairs_ms):
             return None
         confirmations = [self.fresh_inputs() for _ in range(CONFIRMATION_PAIRS)]  # made before any is timed
         pairs = []

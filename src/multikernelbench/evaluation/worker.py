@@ -383,7 +383,7 @@ def time_step(backend: Backend, request: WorkerRequest, checked: Checked, channe
             candidate_timer = CandidateTimer(
                 checked.runner, device, input_sets, plan, fresh_inputs,
                 lambda out, expected: compare_outputs(out, expected, request.tolerance), where,
-                2 * expected_bytes + _PAYLOAD_SLACK)
+                2 * expected_bytes + _PAYLOAD_SLACK, controls=request.mode != INTERPRETER)
             timers.append(candidate_timer)
         timers.append(LocalTimer(device, checked.reference, input_sets, plan.cuda_graphs))
         if request.compile_baseline:

@@ -72,6 +72,7 @@ def write_html_report(report: Report, baseline: str, directory: Path, store: Sto
     counted = tuple(tuple(verdicts_at_turn(vs, report.turn)) for vs in verdicts)
     data = SiteData(report, baseline, verdicts, counted)
     directory = Path(directory)
+    _refuse_foreign(directory)
     try:
         for folder in ("runs", "answers", "figures"):
             shutil.rmtree(directory / folder, ignore_errors=True)
@@ -93,6 +94,20 @@ def write_html_report(report: Report, baseline: str, directory: Path, store: Sto
             _write(directory / answer_path(run.info.name, verdict), environment.get_template("answer.html.j2").render(
                 **_common(data, root="../../"), run=run, answer=page))
     return directory / "index.html"
+
+
+_MARK = '<meta name="generator" content="multikernelbench">'
+
+
+def _refuse_foreign(directory: Path) -> None:
+    """Writing replaces the report's folders: never do that in a folder holding something else."""
+    if not directory.is_dir() or not any(directory.iterdir()):
+        return
+    index = directory / "index.html"
+    if index.is_file() and _MARK in index.read_text(encoding="utf-8", errors="replace"):
+        return
+    raise UserError(f"{directory} is not empty and holds no multikernelbench report; pass a new or empty folder "
+                    "(an earlier report's folder is replaced)")
 
 
 def _write(path: Path, text: str) -> None:

@@ -23,7 +23,8 @@ from multikernelbench.report.html import write_html_report
 from multikernelbench.store import RunInfo, Store
 
 _CATEGORIES = 15
-_ANSWER = "```python\nimport torch\n\nclass ModelNew(torch.nn.Module):\n    def forward(self, x):\n        return x\n```\n"
+_ANSWER = ("```python\nimport torch\n\nclass ModelNew(torch.nn.Module):\n"
+           "    def forward(self, x):\n        return x\n```\n")
 
 
 def _stats(median: float, trials: int = 20) -> TimingStats:

@@ -86,13 +86,17 @@ def write_html_report(report: Report, baseline: str, directory: Path, store: Sto
     _write(directory / "index.html", environment.get_template("index.html.j2").render(
         **_common(data, root=""), figures=figures, main=_main_table(data), categories=_category_table(data),
         comparison=_comparison(data)))
+    answer_page = environment.get_template("answer.html.j2")
+    shared = _common(data, root="../../")
     for run, run_verdicts in zip(report.runs, verdicts):
         _write(directory / run_path(run.info.name), environment.get_template("run.html.j2").render(
             **_common(data, root="../"), run=run, view=_run_view(data, run, run_verdicts)))
+        turns: dict[tuple[str, int], list[StoredVerdict]] = {}  # a sample's turns, for the links between them
         for verdict in run_verdicts:
-            page = _answer_view(store, run, verdict, run_verdicts)
-            _write(directory / answer_path(run.info.name, verdict), environment.get_template("answer.html.j2").render(
-                **_common(data, root="../../"), run=run, answer=page))
+            turns.setdefault((verdict.task, verdict.sample), []).append(verdict)
+        for verdict in run_verdicts:
+            page = _answer_view(store, run, verdict, turns[(verdict.task, verdict.sample)])
+            _write(directory / answer_path(run.info.name, verdict), answer_page.render(**shared, run=run, answer=page))
     return directory / "index.html"
 
 
@@ -273,7 +277,7 @@ def _highlight(code: str, language: str) -> str:
 
 
 def _answer_view(store: Store, run: RunReport, verdict: StoredVerdict,
-                 run_verdicts: Sequence[StoredVerdict]) -> dict[str, Any]:
+                 sample_turns: Sequence[StoredVerdict]) -> dict[str, Any]:
     from markupsafe import Markup
 
     record = verdict.record
@@ -283,7 +287,7 @@ def _answer_view(store: Store, run: RunReport, verdict: StoredVerdict,
     candidate = extract_candidate(response).source if response else None
     siblings = [{"turn": v.turn, "href": answer_path(run.info.name, v).rsplit("/", 1)[-1], "word":
                  AnswerRow(run.info, v).verdict_word}
-                for v in run_verdicts if v.task == verdict.task and v.sample == verdict.sample]
+                for v in sample_turns]
     interval = record.speedup_interval
     return {
         "verdict": verdict, "record": record, "word": AnswerRow(run.info, verdict).verdict_word,

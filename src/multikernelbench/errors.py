@@ -20,3 +20,17 @@ class TaskError(UserError):
         super().__init__(message)
         self.task = task
         self.too_big = too_big
+
+
+class ClusterLost(UserError):
+    """The cluster a run evaluates on cannot be reached, or has no lane left that can serve its backend.
+
+    The run stops (verdicts so far are stored; the rest stays pending for the same command run again).
+    """
+
+
+class EvaluationLost(Exception):
+    """An answer's evaluation was lost with its lane (its process or node died) on every attempt.
+
+    Not a verdict on the answer: it gets none, and waits for the next run.
+    """

@@ -93,3 +93,17 @@ def test_on_a_terminal_the_live_block_shows_every_category() -> None:
     text = out.getvalue()
     assert "activation 1/2 (1 pass)" in text and "reduce 0/2 (0 pass)" in text
     assert "1/4 answers" in text
+
+
+def test_on_a_cluster_each_lane_shows_its_evaluations_in_flight() -> None:
+    load = [("node-a/gpu0", 2, 4), ("node-b/gpu0", 0, 4)]
+    out = io.StringIO()
+    console = Console(file=out, width=120, force_terminal=True)
+    display = RunDisplay(console, total=4, done=0, categories={"activation": 4}, lanes=lambda: load)
+    assert "lanes busy 1/2" in display.summary()
+    with display.shown():
+        display.finished("activation", passed=True)
+    text = out.getvalue()
+    assert "node-a/gpu0 2/4" in text and "node-b/gpu0 0/4" in text
+    # Off a cluster there is no lane line at all.
+    assert "lanes" not in _display()[0].summary()

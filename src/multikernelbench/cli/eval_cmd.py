@@ -13,7 +13,7 @@ from rich.console import Console
 from multikernelbench.cli import options
 from multikernelbench.errors import UserError
 from multikernelbench.evaluation.build_log import compiler_errors, headline
-from multikernelbench.evaluation.evaluator import Evaluator
+from multikernelbench.evaluation.evaluator import resolve_profile
 from multikernelbench.evaluation.protocol import Phase
 from multikernelbench.records import EvalRecord
 from multikernelbench.tasks.loader import resolve_task
@@ -48,6 +48,10 @@ def evaluate(
     log: Annotated[bool, typer.Option(
         "--log", help="For an answer that does not build, print the full build log instead of its first errors.")]
     = False,
+    executor: options.Executor = "local",
+    ray_address: options.RayAddress = None,
+    lanes: options.Lanes = None,
+    lane_cores: options.LaneCores = None,
 ) -> None:
     """Build, check and time one answer. Exits 0 whenever an evaluation ran, whatever the verdict; 2 when the task
     itself cannot be judged (its reference fails or does not fit the limits), with the reason on stderr."""
@@ -65,11 +69,13 @@ def evaluate(
                                  check_timeout, time_timeout, cache_dir, compile_baseline=compile_baseline,
                                  build_only=build_only, worker_python=worker_python, cuda_graphs=cuda_graphs,
                                  integrity=integrity)
-    evaluator = Evaluator(backend, config)
-    options.print_sandbox_warnings(evaluator)
-    evaluator.resolve_profile(chosen)
-    # A broken or oversized task raises TaskError, a UserError: one line on stderr and exit 2, never a verdict.
-    record = evaluator.evaluate(chosen, text)
+    resolve_profile(chosen, config.profile)  # a clear error for a missing size, before any worker starts
+    # One answer needs one lane, wherever it is evaluated.
+    with options.open_judge(executor, backend, config, ray_address, lanes or (1 if executor == "ray" else None),
+                            lane_cores) as evaluator:
+        options.print_sandbox_warnings(evaluator)
+        # A broken or oversized task raises TaskError, a UserError: one line on stderr and exit 2, never a verdict.
+        record = evaluator.evaluate(chosen, text)
     if as_json:
         print(json.dumps(record.to_json()))
     else:

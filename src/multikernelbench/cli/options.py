@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +19,7 @@ from multikernelbench.evaluation.tolerances import (
     TOLERANCE_PROFILES,
     check_profile_name,
 )
+from multikernelbench.executors.ray_executor import RayEvaluator
 from multikernelbench.paths import default_cache_dir
 
 Backend = Annotated[str, typer.Option(help="Backend to build and run answers on.")]
@@ -66,6 +69,44 @@ Settings = Annotated[
                  help="Set a module-level constant of the task (a size, e.g. --set batch_size=16) before its model "
                       "and inputs are made; VALUE is a Python literal. Repeatable."),
 ]
+
+
+Executor = Annotated[str, typer.Option(
+    "--executor", help="Where answers are built, checked and timed: local (this machine) or ray (the device lanes of "
+                       "a Ray cluster: --ray-address, else $RAY_ADDRESS, else a Ray instance started here).")]
+RayAddress = Annotated[str | None, typer.Option(
+    "--ray-address", help="With --executor ray: the head node's address, HOST:PORT (default: $RAY_ADDRESS; with "
+                          "neither, Ray is started on this machine).")]
+Lanes = Annotated[int | None, typer.Option(
+    "--lanes", min=1, help="With --executor ray: the most device lanes to use (default: one per GPU of every node "
+                           "that can serve the backend; on the CPU, one per --lane-cores cores).")]
+LaneCores = Annotated[int | None, typer.Option(
+    "--lane-cores", min=1, help="With --executor ray on the CPU (cpp, interpreted kernels): cores each lane owns "
+                                "(default: all of its node's, one lane per node).")]
+
+EXECUTORS = ("local", "ray")
+
+
+@contextmanager
+def open_judge(executor: str, backend: str, config: EvalConfig, ray_address: str | None = None,
+               lanes: int | None = None, lane_cores: int | None = None) -> Iterator[Evaluator | RayEvaluator]:
+    """The evaluator of ``executor``: this machine's, or a Ray cluster's lanes (stopped on leaving)."""
+    if executor not in EXECUTORS:
+        raise UserError(f"unknown executor '{executor}'; use --executor local or --executor ray")
+    if executor == "local":
+        given = [name for name, value in (("--ray-address", ray_address), ("--lanes", lanes),
+                                          ("--lane-cores", lane_cores)) if value is not None]
+        if given:
+            verb = "apply" if len(given) > 1 else "applies"
+            raise UserError(f"{', '.join(given)} {verb} only to --executor ray; add it, or leave them out")
+        yield Evaluator(backend, config)
+        return
+    judge = RayEvaluator(backend, config, address=ray_address, lanes=lanes, lane_cores=lane_cores)
+    try:
+        Console(stderr=True, soft_wrap=True).print(judge.describe(), markup=False, highlight=False)
+        yield judge
+    finally:
+        judge.close()
 
 
 def parse_settings(values: list[str] | None) -> dict[str, Any]:
@@ -132,13 +173,14 @@ def make_config(
         cache_dir=cache_dir or default_cache_dir(),
         compile_baseline=compile_baseline,
         build_only=build_only,
-        worker_python=str(worker_python.resolve()) if worker_python else None,
+        # Not resolve(): a venv's python is a symlink to the base interpreter, and following it loses the venv.
+        worker_python=str(worker_python.expanduser().absolute()) if worker_python else None,
         timing_plan=TimingSpec(cuda_graphs=cuda_graphs),
         integrity=integrity,
     )
 
 
-def print_sandbox_warnings(evaluator: Evaluator) -> None:
+def print_sandbox_warnings(evaluator: Evaluator | RayEvaluator) -> None:
     """Say on stderr, once, what the answers' sandbox cannot do on this machine (e.g. no network isolation)."""
     console = Console(stderr=True, soft_wrap=True)
     for warning in evaluator.sandbox_warnings():

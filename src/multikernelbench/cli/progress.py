@@ -2,8 +2,9 @@
 
 On a terminal, a live block under the scrolling per-answer lines: answers done of all, passing so far,
 requests and evaluations in flight, failed requests, elapsed time and ETA, and a line per category that
-moves as answers finish. Elsewhere (CI logs, a pipe) it is line-oriented and quiet: the per-answer lines
-and a summary line every tenth of the run, and at least once a minute while nothing finishes (long builds).
+moves as answers finish, and on a cluster a line with each lane's evaluations in flight. Elsewhere (CI
+logs, a pipe) it is line-oriented and quiet: the per-answer lines and a summary line every tenth of the run,
+and at least once a minute while nothing finishes (long builds).
 
 Thread-safe: the run's worker threads report to it; rich redraws it from its own thread.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,8 +66,11 @@ class RunDisplay:
 
     def __init__(self, console: Console, total: int, done: int, categories: Mapping[str, int],
                  done_by_category: Mapping[str, tuple[int, int]] | None = None, passed: int = 0,
-                 clock: Callable[[], float] = time.monotonic, heartbeat_s: float = _LOG_EVERY_S) -> None:
+                 clock: Callable[[], float] = time.monotonic, heartbeat_s: float = _LOG_EVERY_S,
+                 lanes: Callable[[], Sequence[tuple[str, int, int]]] | None = None) -> None:
         self.console = console
+        #: On a cluster: (label, evaluations in flight, capacity) of each lane.
+        self.lanes = lanes
         self.clock = clock
         self.started = clock()
         self.counts = RunCounts(total=total, done=done, passed=passed, categories={
@@ -112,6 +116,10 @@ class RunDisplay:
             self._line(f"{label or category}: no answer ({failed_request})")
         self._maybe_log()
 
+    def note(self, text: str) -> None:
+        """A line of its own about one answer (e.g. an evaluation lost with its lanes)."""
+        self._line(text)
+
     def task_error(self, task: str, error: str) -> None:
         with self._lock:
             self.counts.task_errors += 1
@@ -136,6 +144,9 @@ class RunDisplay:
             parts.append(f"{counts.failed_requests} failed requests")
         if counts.task_errors:
             parts.append(f"{counts.task_errors} task errors")
+        if self.lanes is not None:
+            load = self.lanes()
+            parts.append(f"lanes busy {sum(1 for _, busy, _ in load if busy)}/{len(load)}")
         parts.append(f"elapsed {duration(self.clock() - self.started)}")
         parts.append(f"ETA {duration(eta)}" if eta is not None else "ETA -")
         return ", ".join(parts)
@@ -149,7 +160,11 @@ class RunDisplay:
             head = Text(f"[{bar}] {self.summary()}")
             cells = [Text(f"{name} {c.done}/{c.total} ({c.passed} pass)", style="green" if c.done == c.total else "")
                      for name, c in sorted(counts.categories.items())]
-        return Group(head, Columns(cells, padding=(0, 2)))
+        parts = [head, Columns(cells, padding=(0, 2))]
+        if self.lanes is not None:
+            parts.append(Columns([Text(f"{label} {busy}/{capacity}", style="cyan" if busy else "dim")
+                                  for label, busy, capacity in self.lanes()], padding=(0, 2)))
+        return Group(*parts)
 
     def _line(self, text: str) -> None:
         (self._live.console if self._live else self.console).print(text, markup=False, highlight=False,

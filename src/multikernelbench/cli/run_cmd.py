@@ -19,9 +19,10 @@ from multikernelbench.backends.devices import cpu_count
 from multikernelbench.cli import options
 from multikernelbench.cli.progress import CountedEvaluator, CountedSource, RunDisplay
 from multikernelbench.errors import UserError
-from multikernelbench.evaluation.evaluator import Evaluator
+from multikernelbench.evaluation.evaluator import Evaluator, resolve_profile
 from multikernelbench.evaluation.protocol import Phase
 from multikernelbench.executors.local import WorkItem, execute, pending_work
+from multikernelbench.executors.ray_executor import RayEvaluator
 from multikernelbench.generation.conversation import (
     Conversation,
     Limits,
@@ -82,7 +83,8 @@ def run(
     run_name: Annotated[str | None, typer.Option(
         help="Name of the run in the store (default: model-backend[-strategy]-size).")] = None,
     store: Annotated[Path | None, typer.Option(help="Results file (default: ./mkb-results/results.sqlite).")] = None,
-    jobs: Annotated[int | None, typer.Option(min=1, help="Answers evaluated at once (default: CPU count).")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        min=1, help="Answers evaluated at once (default: CPU count; on a cluster, what its lanes hold).")] = None,
     size: options.Size = None,
     tolerance: options.Tolerance = "strict",
     trials: options.Trials = 5,
@@ -98,12 +100,17 @@ def run(
     worker_python: options.WorkerPython = None,
     cuda_graphs: options.CudaGraphs = False,
     integrity: options.Integrity = "strict",
+    executor: options.Executor = "local",
+    ray_address: options.RayAddress = None,
+    lanes: options.Lanes = None,
+    lane_cores: options.LaneCores = None,
 ) -> None:
     """Ask a model for answers and evaluate them. With no options: one bundled solution per category, on the CPU.
 
-    Exit status 1: some requests got no answer, or some tasks could not be judged (their answers wait, with no
-    verdict; run the same command again to retry them, after fixing the tasks). Exit status 2: bad
-    input, or no model server at the URL (the run stops at once and records nothing for it).
+    Exit status 1: some requests got no answer, or some tasks could not be judged, or (on a cluster) some
+    evaluations were lost with their lanes (their answers wait, with no verdict; run the same command again to
+    retry them, after fixing the tasks). Exit status 2: bad input, no model server at the URL (the run stops at
+    once and records nothing for it), or a Ray cluster that cannot be reached or has no lane left.
     """
     console = Console(stderr=True)
     asks_model = is_model(model)
@@ -118,8 +125,6 @@ def run(
                                  check_timeout, time_timeout, cache_dir, compile_baseline=compile_baseline,
                                  build_only=build_only, worker_python=worker_python, cuda_graphs=cuda_graphs,
                                  integrity=integrity)
-    evaluator = Evaluator(backend, config)
-    options.print_sandbox_warnings(evaluator)
     params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_tokens)
     source = make_source(model, backend, params, base_url=base_url, api_key_env=api_key_env,
                          policy=RetryPolicy(max_retries=max_retries, request_timeout_s=request_timeout),
@@ -136,51 +141,63 @@ def run(
     if asks_model:  # render every prompt before the first request: a template problem should not cost money
         prompts = {t.name: build_messages(t, backend, strategy) for t in answerable}
     for task in answerable:
-        evaluator.resolve_profile(task)
-    profile = size or "small"
-    strategy_label = strategy or "none"
-    # The mode is fixed too: build-only, interpreted and native verdicts answer different questions.
-    fixed = {"tolerance": tolerance, "trials": trials, "timing": not no_timing, "mode": evaluator.mode,
-             "integrity": integrity}
-    if asks_model:
-        fixed |= {"base_url": base_url, **params.to_json()}
-    info = RunInfo(
-        name=run_name or _default_run_name(source.label, backend, strategy_label, profile),
-        model=source.label,
-        backend=backend,
-        strategy=strategy_label,
-        profile=profile,
-        config=dataclasses.asdict(config) | {"samples": samples, "turns": turns, "fixed": fixed},
-    )
-    results = Store(store or default_store_path())
-    try:
-        results.open_run(info)
-        results.plan(info.name, [(task.name, sample) for task in answerable for sample in range(samples)])
-        todo = pending_work(results, info, answerable, samples, turns)
-        total = len(answerable) * samples
-        console.print(f"run '{info.name}': {total - len(todo)} of {total} answers already evaluated, "
-                      f"{len(todo)} to go; results in {results.path}", markup=False)
-        prompt = (lambda task: prompts[task.name]) if asks_model else None
-        outcomes = _run_with_progress(todo, total, info, source, evaluator, results, prompt, turns,
-                                      concurrency if asks_model else 1, jobs or cpu_count(), console,
-                                      answerable, samples)
-        print_summary(results, info)
-        _print_build_log_hint(console, outcomes, info.name)
-        failed = [o for o in outcomes if o.failed_request]
-        if failed:
-            console.print(f"{len(failed)} requests got no answer (last: {failed[-1].failed_request}); "
-                          "run the same command again to retry them", markup=False)
-        unjudged = sorted({o.task.name for o in outcomes if o.task_error})
-        if unjudged:
-            # Not the model's failures: they are left out of the metrics above, and stay pending in the store.
-            pairs = sum(1 for o in outcomes if o.task_error)
-            console.print(f"{len(unjudged)} tasks could not be judged ({', '.join(unjudged)}), so {pairs} answers "
-                          "have no verdict and are not counted; fix the tasks (see the errors above) and run the "
-                          "same command again to evaluate them", markup=False, highlight=False, soft_wrap=True)
-        if failed or unjudged:
-            raise typer.Exit(EXIT_REQUESTS_FAILED)
-    finally:
-        results.close()
+        resolve_profile(task, config.profile)  # a clear error for a missing size
+    with options.open_judge(executor, backend, config, ray_address, lanes, lane_cores) as evaluator:
+        options.print_sandbox_warnings(evaluator)
+        profile = size or "small"
+        strategy_label = strategy or "none"
+        # The mode is fixed too: build-only, interpreted and native verdicts answer different questions.
+        fixed = {"tolerance": tolerance, "trials": trials, "timing": not no_timing, "mode": evaluator.mode,
+                 "integrity": integrity}
+        if asks_model:
+            fixed |= {"base_url": base_url, **params.to_json()}
+        info = RunInfo(
+            name=run_name or _default_run_name(source.label, backend, strategy_label, profile),
+            model=source.label,
+            backend=backend,
+            strategy=strategy_label,
+            profile=profile,
+            config=dataclasses.asdict(config) | {"samples": samples, "turns": turns, "fixed": fixed},
+        )
+        results = Store(store or default_store_path())
+        try:
+            results.open_run(info)
+            results.plan(info.name, [(task.name, sample) for task in answerable for sample in range(samples)])
+            todo = pending_work(results, info, answerable, samples, turns)
+            total = len(answerable) * samples
+            console.print(f"run '{info.name}': {total - len(todo)} of {total} answers already evaluated, "
+                          f"{len(todo)} to go; results in {results.path}", markup=False)
+            prompt = (lambda task: prompts[task.name]) if asks_model else None
+            outcomes = _run_with_progress(todo, total, info, source, evaluator, results, prompt, turns,
+                                          concurrency if asks_model else 1, jobs or _evaluations(evaluator), console,
+                                          answerable, samples)
+            print_summary(results, info)
+            _print_build_log_hint(console, outcomes, info.name)
+            failed = [o for o in outcomes if o.failed_request]
+            if failed:
+                console.print(f"{len(failed)} requests got no answer (last: {failed[-1].failed_request}); "
+                              "run the same command again to retry them", markup=False)
+            unjudged = sorted({o.task.name for o in outcomes if o.task_error})
+            if unjudged:
+                # Not the model's failures: they are left out of the metrics above, and stay pending in the store.
+                pairs = sum(1 for o in outcomes if o.task_error)
+                console.print(f"{len(unjudged)} tasks could not be judged ({', '.join(unjudged)}), so {pairs} answers "
+                              "have no verdict and are not counted; fix the tasks (see the errors above) and run the "
+                              "same command again to evaluate them", markup=False, highlight=False, soft_wrap=True)
+            lost = [o for o in outcomes if o.evaluation_lost]
+            if lost:
+                console.print(f"{len(lost)} answers were not evaluated: their cluster lanes died under them each "
+                              f"time (last: {lost[-1].evaluation_lost}); run the same command again to evaluate them",
+                              markup=False, highlight=False, soft_wrap=True)
+            if failed or unjudged or lost:
+                raise typer.Exit(EXIT_REQUESTS_FAILED)
+        finally:
+            results.close()
+
+
+def _evaluations(evaluator: Evaluator | RayEvaluator) -> int:
+    """Evaluations in flight by default: one per core here, or as many as the cluster's lanes hold."""
+    return evaluator.capacity if isinstance(evaluator, RayEvaluator) else cpu_count()
 
 
 def _choose_tasks(tasks: list[str] | None, categories: list[str] | None, every_task: bool) -> list[Task]:
@@ -219,7 +236,8 @@ def _default_run_name(label: str, backend: str, strategy: str, profile: str) -> 
     return "-".join([*parts, profile])
 
 
-def _run_with_progress(todo: list[WorkItem], total: int, info: RunInfo, source: AnswerSource, evaluator: Evaluator,
+def _run_with_progress(todo: list[WorkItem], total: int, info: RunInfo, source: AnswerSource,
+                       evaluator: Evaluator | RayEvaluator,
                        results: Store, prompt: PromptBuilder | None, turns: int, requests: int, evaluations: int,
                        console: Console, tasks: list[Task], samples: int) -> list[Outcome]:
     pending = {(item.task.name, item.sample) for item in todo}
@@ -234,7 +252,8 @@ def _run_with_progress(todo: list[WorkItem], total: int, info: RunInfo, source: 
                 done_by_category[task.category] = (done + 1, passed + ((task.name, sample) in passed_before))
     display = RunDisplay(console, total=total, done=total - len(todo), categories=categories,
                          done_by_category=done_by_category,
-                         passed=sum(p for _, p in done_by_category.values()))
+                         passed=sum(p for _, p in done_by_category.values()),
+                         lanes=evaluator.lane_load if isinstance(evaluator, RayEvaluator) else None)
 
     def turn_done(task: Task, sample: int, turn: int, record: EvalRecord) -> None:
         display.answer(task.category, task.name, sample, turn, record, turns)
@@ -245,6 +264,8 @@ def _run_with_progress(todo: list[WorkItem], total: int, info: RunInfo, source: 
 
     def outcome_done(outcome: Outcome) -> None:
         label = f"{outcome.task.category}/{outcome.task.name} #{outcome.sample}"
+        if outcome.evaluation_lost:
+            display.note(f"{label}: not evaluated: {outcome.evaluation_lost}")
         display.finished(outcome.task.category, any(r.passed for r in outcome.records), outcome.failed_request,
                          label)
 

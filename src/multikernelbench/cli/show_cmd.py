@@ -100,7 +100,10 @@ def _story(console: Console, store: Store, info: RunInfo, verdict: StoredVerdict
         say(f"timing warning: {warning}")
     say("phases: " + ", ".join(f"{p.phase} {'ok' if p.ok else 'failed'} {p.seconds:.1f} s" for p in record.phases))
     device = device_name(record)
-    say(f"seed {record.seed}" + (f", on {device}" if device else ""))
+    hardware = record.hardware or {}
+    # A cluster's verdict names its lane (node/device); a local one its host.
+    where = hardware.get("lane") or hardware.get("node")
+    say(f"seed {record.seed}" + (f", on {device}" if device else "") + (f" ({where})" if where else ""))
     say(f"stored in {store.path}")
     build = _build_folder(info, record)
     if build is not None:

@@ -11,8 +11,10 @@ compilers), and measured again on request.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -63,8 +65,7 @@ class BaselineCache:
             return _from_json(entry, cached=True)
         baseline = self.measure(task, profile)
         if baseline.error is None:
-            entries[f"{task.name}@{profile}"] = asdict(baseline)
-            self._save(entries)
+            self._add(f"{task.name}@{profile}", asdict(baseline))
         return baseline
 
     def measure(self, task: Task, profile: str) -> Baseline:
@@ -108,11 +109,17 @@ class BaselineCache:
         except (OSError, ValueError):
             return {}
 
-    def _save(self, entries: dict[str, Any]) -> None:
+    def _add(self, key: str, entry: dict[str, Any]) -> None:
+        """Add one entry, re-reading the file under a lock: several processes (the lanes of a cluster node)
+        may measure into the same file, and none may drop another's entry."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(".tmp")
-        partial.write_text(json.dumps(entries, indent=1))
-        partial.replace(self.path)  # atomic: a reader never sees half a file
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            entries = self._load()
+            entries[key] = entry
+            partial = self.path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(entries, indent=1))
+            partial.replace(self.path)  # atomic: a reader never sees half a file
 
 
 def _from_json(entry: dict[str, Any], cached: bool) -> Baseline:

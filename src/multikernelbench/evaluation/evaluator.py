@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from multikernelbench.backends.base import BUILD_ONLY, INTERPRETER, NATIVE, SHARED_CACHE_VARIABLE, Backend
 from multikernelbench.backends.devices import cpu_count, default_memory_limit, device_class
@@ -132,6 +132,16 @@ class BuildResult:
     cache_hit: bool = False
 
 
+class Judge(Protocol):
+    """What a run needs of an evaluator: a verdict per answer (this machine's :class:`Evaluator`, or a cluster's)."""
+
+    def evaluate(self, task: Task, response: str) -> EvalRecord: ...
+
+
+#: Builds a candidate (the evaluator's own :meth:`Evaluator.build`, or a scheduler's stand-in).
+Builder = Callable[[Candidate], BuildResult]
+
+
 @dataclass(frozen=True)
 class Toolchain:
     """What the workers' interpreter reports about a backend: why it cannot build, and what changes a build."""
@@ -176,6 +186,8 @@ class Evaluator:
         self.gate = BuildTimingGate(self.lanes)
         # On accelerators, checks of several candidates share a device; timing has it alone.
         self.device_lanes = DeviceLanes(self.lanes, self.config.checks_per_device)
+        #: Where verdicts are produced (this host; a cluster lane adds its node and lane): kept in each record.
+        self.placement: dict[str, str] = {"node": platform.node()}
 
     # ---- the three steps, usable apart so a scheduler can overlap them ----
 
@@ -271,21 +283,19 @@ class Evaluator:
         return plan
 
     def resolve_profile(self, task: Task) -> str:
-        if self.config.profile is None:
-            return task.default_profile("small")
-        task.profile_constants(self.config.profile)  # a clear error when the task lacks it
-        return self.config.profile
+        return resolve_profile(task, self.config.profile)
 
     # ---- all phases ----
 
-    def evaluate(self, task: Task, response: str) -> EvalRecord:
+    def evaluate(self, task: Task, response: str, build: Builder | None = None) -> EvalRecord:
         """Every phase in order; the first failure ends the evaluation with its verdict.
 
         Raises :class:`TaskError` instead when the task itself cannot be judged (its reference is broken or
         does not fit the limits): that is no verdict on the answer.
 
         Thread-safe: concurrent calls overlap their builds, but check and time
-        one at a time, and on the host CPU never while anything builds.
+        one at a time, and on the host CPU never while anything builds. ``build`` replaces
+        :meth:`build` (a scheduler that runs builds elsewhere, e.g. as cluster tasks on this node).
         """
         seed = self.config.seed if self.config.seed is not None else secrets.randbelow(2**31 - 1000)
         profile = self.resolve_profile(task)
@@ -294,7 +304,7 @@ class Evaluator:
             return self.record(task, profile, seed, [extract_phase])
         static_flags = self.static_flags(candidate)
         with self.gate.building():
-            build = self.build(candidate)
+            build = (build or self.build)(candidate)
         if not build.phase.ok:
             return self.record(task, profile, seed, [extract_phase, build.phase], static_flags=static_flags)
         if self.mode == BUILD_ONLY:
@@ -367,7 +377,7 @@ class Evaluator:
             baseline=baseline,
             compile_baseline=compile_baseline,
             # No check ran (a failed build, a build-only evaluation): the machine that built it, as the parent sees it.
-            hardware=env.hardware if env else self.device.host_fingerprint(),
+            hardware={**(env.hardware if env else self.device.host_fingerprint()), **self.placement},
             versions=env.versions if env else self._parent_versions(),
             compile_info=compile_info[:_BUILD_LOG_CHARS],
             correctness_info=(check.error or "")[:_INFO_CHARS] if check is not None else "",
@@ -445,6 +455,14 @@ class Evaluator:
         from multikernelbench import __version__
 
         return {"multikernelbench": __version__, **self.toolchain.facts}
+
+
+def resolve_profile(task: Task, profile: str | None) -> str:
+    """The size profile ``task`` is evaluated at: ``profile``, or "small" where the task has it, else "full"."""
+    if profile is None:
+        return task.default_profile("small")
+    task.profile_constants(profile)  # a clear error when the task lacks it
+    return profile
 
 
 def _check_phases(outcome: WorkerOutcome, timing_enabled: bool) -> list[PhaseResult]:

@@ -1,1 +1,1 @@
-"""Schedulers that evaluate many answers: local threads and processes now, clusters later."""
+"""Schedulers that evaluate many answers: local threads and processes, or the device lanes of a Ray cluster."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
+from multikernelbench.errors import ClusterLost
 from multikernelbench.generation.conversation import Conversation, Outcome
 from multikernelbench.generation.llm.base import ServerUnreachable
 from multikernelbench.generation.prompts.feedback import needs_another_turn
@@ -54,7 +55,7 @@ def execute(
 
     When a request finds no server, raises :class:`ServerUnreachable` after the work in flight ends:
     items not started are dropped (they stay pending in the store), and conversations in flight stop
-    at their next request.
+    at their next request. A cluster with no lane left (:class:`ClusterLost`) stops the run the same way.
     """
     outcomes: list[Outcome] = []
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="mkb-run")
@@ -65,9 +66,9 @@ def execute(
             outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
-    except ServerUnreachable:
-        # Every request would fail alike. Wait for those in flight (they stop at their next request, and an
-        # evaluation already running keeps its verdict), so no thread touches the store after we return.
+    except (ServerUnreachable, ClusterLost):
+        # Every request (or evaluation) would fail alike. Wait for those in flight (they stop at their next
+        # request, and an evaluation already running keeps its verdict), so no thread touches the store after we return.
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     except BaseException:

@@ -19,8 +19,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from multikernelbench.errors import TaskError
-from multikernelbench.evaluation.evaluator import Evaluator
+from multikernelbench.errors import EvaluationLost, TaskError
+from multikernelbench.evaluation.evaluator import Judge
 from multikernelbench.generation.llm.base import (
     Completion,
     Message,
@@ -65,6 +65,7 @@ class Outcome:
     unanswered: bool = False  # the source had no answer (a replay without the file)
     requests: int = 0  # requests actually sent to the source (cache hits excluded)
     task_error: str | None = None  # the task itself could not be judged (no verdict was stored)
+    evaluation_lost: str | None = None  # the evaluation was lost with its cluster lane each time (no verdict)
 
 
 class Conversation:
@@ -74,7 +75,7 @@ class Conversation:
         self,
         run: RunInfo,
         source: AnswerSource,
-        evaluator: Evaluator,
+        evaluator: Judge,
         store: Store,
         prompt: PromptBuilder | None,
         limits: Limits,
@@ -113,7 +114,7 @@ class Conversation:
                     if text is None:
                         return outcome
                 record = self._evaluate(outcome, task, text)
-                if record is None:  # the task cannot be judged: no verdict; the stored answer waits for the fix
+                if record is None:  # not judged (a task error, a lost evaluation): the stored answer waits
                     return outcome
                 self.store.save_verdict(self.run_info.name, task.category, sample, record, turn=turn)
                 if self.on_turn:
@@ -143,6 +144,8 @@ class Conversation:
                 except TaskError as exc:
                     outcome.task_error = str(exc)
                     self._task_failed(task, str(exc))
+                except EvaluationLost as exc:  # its lanes died under it: no verdict, the answer waits
+                    outcome.evaluation_lost = str(exc)
         return None
 
     def _task_failed(self, task: Task, error: str) -> None:

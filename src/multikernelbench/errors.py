@@ -29,8 +29,8 @@ class ClusterLost(UserError):
     """
 
 
-class EvaluationLost(Exception):
+class EvaluationLost(UserError):
     """An answer's evaluation was lost with its lane (its process or node died) on every attempt.
 
-    Not a verdict on the answer: it gets none, and waits for the next run.
+    Not a verdict on the answer: it gets none (a run keeps its answer for the next run of the same command).
     """

@@ -75,7 +75,8 @@ def test_sigkill_of_the_main_process_still_cleans_up(marker: str) -> None:
         main.kill()
         main.wait()
         assert wait_until(lambda: not pids_with_arg(f"{marker}-sleeper")), "the sleeper outlived the run"
-        assert not pids_with_arg(f"{marker}-worker")
+        # Killed in turn with the sleeper: on a loaded host its exit can come a moment later.
+        assert wait_until(lambda: not pids_with_arg(f"{marker}-worker")), "the worker outlived the run"
         assert wait_until(lambda: not temp_root.exists()), "the run's temporary folder was left behind"
         assert wait_until(lambda: not running(started["watcher"]))
         assert pids_with_arg(f"{marker}-main"), "only what carries the run's token is killed"

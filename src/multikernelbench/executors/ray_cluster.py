@@ -21,7 +21,7 @@ import logging
 import os
 import platform
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from multikernelbench.errors import ClusterLost, UserError
@@ -164,7 +164,10 @@ def probe_nodes(backend: str, config: EvalConfig, visibility_variable: str | Non
         offers.append(NodeOffer(node["NodeID"], facts["host"], facts["mode"], facts["reason"],
                                 tuple(sorted(facts["cores"])[:cpus]), int(resources.get("GPU", 0)),
                                 facts["visible"], facts["host_lanes"]))
-    return offers
+    # Nodes sharing a host name (several raylets on one machine, containers) are told apart by their IDs.
+    hosts = [offer.host for offer in offers]
+    return [replace(offer, host=f"{offer.host}#{offer.node_id[:6]}") if hosts.count(offer.host) > 1 else offer
+            for offer in offers]
 
 
 def choose_mode(offers: list[NodeOffer], backend: str) -> str:

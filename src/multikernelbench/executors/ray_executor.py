@@ -294,7 +294,7 @@ class RayEvaluator:
             return result
         reason = str(last).strip().splitlines()[0] if last is not None and str(last).strip() else type(last).__name__
         raise EvaluationLost(f"{task.name}: its evaluation was lost with its lane {MAX_ATTEMPTS} times "
-                             f"(last: {reason}); it has no verdict and waits for the next run")
+                             f"(last: {reason}), so it has no verdict; check the cluster's nodes ('ray status')")
 
     def _shutdown(self) -> None:
         if self._owns_cluster and self._ray.is_initialized():

@@ -10,7 +10,8 @@ Turn N+1 happens only when turn N failed or was slow, and its messages are
 turn N's plus the answer and the feedback on it. A task that cannot be judged
 (its reference is broken or does not fit: a TaskError) gets no verdict: its
 answer stays stored for a run after the fix, and the task's other samples
-are neither asked nor evaluated again in this run.
+are neither asked nor evaluated again in this run. An evaluation lost with its cluster lanes
+(EvaluationLost) gets no verdict either: its answer waits for the next run.
 """
 
 from __future__ import annotations

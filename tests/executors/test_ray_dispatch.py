@@ -94,6 +94,14 @@ def test_a_call_that_failed_in_a_living_lane_is_retried_without_replacing_the_la
     assert pool.lost_lanes == [] and pool.released == 2
 
 
+def test_a_lane_that_fails_every_call_is_reported_with_its_own_error() -> None:
+    failed = CallFailed("ray::Lane.evaluate() (pid=1, ip=10.0.0.2)\nTraceback ...")
+    failed.cause = AttributeError("'Evaluator' object has no attribute 'x'")
+    judge, _ = scripted_judge([failed] * MAX_ATTEMPTS)
+    with pytest.raises(EvaluationLost, match=r"last: AttributeError: 'Evaluator' object has no attribute 'x'"):
+        call(judge)
+
+
 def test_an_evaluation_whose_lanes_die_every_time_gets_no_verdict() -> None:
     judge, pool = scripted_judge([ActorDied(f"died {i}") for i in range(MAX_ATTEMPTS)] + [answered("pass")])
     with pytest.raises(EvaluationLost) as caught:

@@ -292,7 +292,7 @@ class RayEvaluator:
                 self.pool.release(lane, finished)
             result.unwrap_task_error(task)
             return result
-        reason = str(last).strip().splitlines()[0] if last is not None and str(last).strip() else type(last).__name__
+        reason = _describe(last)
         raise EvaluationLost(f"{task.name}: its evaluation was lost with its lane {MAX_ATTEMPTS} times "
                              f"(last: {reason}), so it has no verdict; check the cluster's nodes ('ray status')")
 
@@ -302,3 +302,14 @@ class RayEvaluator:
             time.sleep(0.1)
             self._ray.shutdown()
             self._owns_cluster = False
+
+
+def _describe(error: BaseException | None) -> str:
+    """One line for a failed call: the lane's own exception where Ray wraps one (its first line names only the
+    remote call), else Ray's message."""
+    cause = getattr(error, "cause", None)
+    if isinstance(cause, BaseException):
+        text = str(cause).strip()
+        return f"{type(cause).__name__}: {text.splitlines()[0]}" if text else type(cause).__name__
+    text = str(error).strip() if error is not None else ""
+    return text.splitlines()[0] if text else type(error).__name__

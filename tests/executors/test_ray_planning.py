@@ -53,6 +53,8 @@ def test_a_cluster_that_cannot_serve_the_backend_is_one_line_naming_each_nodes_r
     message = str(caught.value)
     assert "backend 'cuda'" in message and "a: no GPU scheduled by Ray" in message and "b: nvcc not found" in message
     assert "\n" not in message
+    with pytest.raises(ClusterLost, match="head: no CPU scheduled by Ray"):
+        choose_mode([cpu_node("head", 0)], "cpp")  # e.g. a head started with --num-cpus=0
     with pytest.raises(ClusterLost, match="cores for a lane"):
         plan_lanes([cpu_node("a", 2)], "native", lane_cores=4)
 

@@ -175,7 +175,7 @@ def choose_mode(offers: list[NodeOffer], backend: str) -> str:
     for mode in _MODE_ORDER:
         if any(offer.mode == mode and _has_device(offer) for offer in offers):
             return mode
-    reasons = "; ".join(f"{offer.host}: {offer.reason or 'no GPU scheduled by Ray'}" for offer in offers)
+    reasons = "; ".join(f"{offer.host}: {offer.reason or _missing_device(offer)}" for offer in offers)
     raise ClusterLost(f"no node of the Ray cluster can serve backend '{backend}' ({reasons or 'no alive nodes'}); "
                       "install its toolchain there, or pick a backend the nodes have")
 
@@ -198,6 +198,10 @@ def plan_lanes(offers: list[NodeOffer], mode: str, lanes: int | None = None,
     if not slots:
         raise ClusterLost(f"no node has {lane_cores} cores for a lane (--lane-cores); use fewer")
     return slots[:lanes] if lanes else slots
+
+
+def _missing_device(offer: NodeOffer) -> str:
+    return f"no {'CPU' if offer.host_lanes else 'GPU'} scheduled by Ray (see 'ray status')"
 
 
 def _has_device(offer: NodeOffer) -> bool:
